@@ -145,6 +145,22 @@ void BodyStream::Cancel() {
   for (auto& callback : callbacks) callback();
 }
 
+void BodyStream::Shutdown() {
+  std::vector<std::function<void()>> callbacks;
+  std::function<void()> waker;
+  {
+    std::lock_guard lock(mutex_);
+    if (cancelled_) return;
+    closed_ = true;
+    cancelled_ = true;  // producers see Cancelled() and stop
+    callbacks.swap(on_cancel_);
+    waker = std::move(waker_);
+    waker_ = nullptr;
+  }
+  if (waker) waker();
+  for (auto& callback : callbacks) callback();
+}
+
 Response Response::Json(int status, const boost::json::value& value) {
   Response response;
   response.status = status;

@@ -99,7 +99,11 @@ class BodyStream {
   // Registers a one-shot waker called when data arrives or the stream closes. Returns false
   // (and does not register) if data or close is already pending.
   bool SetWaker(std::function<void()> waker);
+  // The consumer is gone: drop pending data, refuse writes, tell the producer.
   void Cancel();
+  // The server is shutting down: refuse further writes and tell the producer, but let the
+  // consumer send what is queued and end the body properly.
+  void Shutdown();
 
  private:
   mutable std::mutex mutex_;

@@ -279,7 +279,7 @@ struct Server::Impl {
     while (!sessions.empty() && std::chrono::steady_clock::now() < deadline) {
       auto closer = closers.begin();
       for (auto& session : sessions) {
-        session->CancelStream();
+        session->EndStream();
         if (!session->busy.load()) (*closer)();
         ++closer;
       }

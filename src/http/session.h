@@ -49,13 +49,14 @@ struct SessionControl {
     std::lock_guard lock(mutex_);
     stream_ = std::move(stream);
   }
-  void CancelStream() {
+  // Ends an open stream cleanly (the server is shutting down).
+  void EndStream() {
     std::shared_ptr<BodyStream> stream;
     {
       std::lock_guard lock(mutex_);
       stream = stream_;
     }
-    if (stream) stream->Cancel();
+    if (stream) stream->Shutdown();
   }
 
  private:
@@ -171,7 +172,7 @@ asio::awaitable<std::size_t> WriteStreamed(Stream& stream, const Request& reques
   while (!ec) {
     bool closed = false;
     std::string chunk = body->Take(closed);
-    if (body->Cancelled()) break;
+    if (body->Cancelled() && chunk.empty() && !closed) break;  // the client went away
     if (!chunk.empty()) {
       auto [write_ec, written] = co_await asio::async_write(
           stream, bhttp::make_chunk(asio::buffer(chunk)), asio::as_tuple(asio::use_awaitable));
@@ -220,7 +221,9 @@ asio::awaitable<void> RunSession(Stream& stream, const SessionContext& ctx, Sess
     first = false;
     auto [header_ec, header_bytes] =
         co_await bhttp::async_read_header(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
-    if (header_ec) {
+    // A Content-Length over the limit is refused while parsing the header.
+    bool declared_too_large = header_ec == bhttp::error::body_limit;
+    if (header_ec && !declared_too_large) {
       if (header_ec == bhttp::error::header_limit) {
         Request request;
         request.method = "GET";
@@ -239,9 +242,9 @@ asio::awaitable<void> RunSession(Stream& stream, const SessionContext& ctx, Sess
     const auto& header = parser.get();
     Request request;
     bool keep_alive = header.keep_alive();
-    bool too_large = false;
+    bool too_large = declared_too_large;
     bool bad_body = false;
-    if (parser.content_length() && *parser.content_length() > options.body_limit) {
+    if (too_large || (parser.content_length() && *parser.content_length() > options.body_limit)) {
       too_large = true;
     } else if (!parser.is_done()) {
       if (bhttp::token_list(header[bhttp::field::expect]).exists("100-continue")) {

@@ -18,6 +18,7 @@
 
 #include <atomic>
 #include <exception>
+#include <optional>
 #include <type_traits>
 
 #include "common/result.h"
@@ -44,19 +45,21 @@ class WorkerPool {
       std::atomic<std::size_t>& counter;
       ~Release() { counter.fetch_sub(1); }
     } release{pending_};
+    // co_spawn needs a default-constructible result, hence the optional.
     auto outcome = co_await boost::asio::co_spawn(
         pool_.get_executor(),
-        [&work]() -> boost::asio::awaitable<common::Result<R>> {
+        [&work]() -> boost::asio::awaitable<std::optional<common::Result<R>>> {
           try {
             co_return common::Result<R>(work());
           } catch (const std::exception& e) {
-            co_return common::MakeError(common::ErrorCode::kInternal, e.what());
+            co_return common::Result<R>(common::MakeError(common::ErrorCode::kInternal, e.what()));
           } catch (...) {
-            co_return common::MakeError(common::ErrorCode::kInternal, "unknown failure in pooled work");
+            co_return common::Result<R>(
+                common::MakeError(common::ErrorCode::kInternal, "unknown failure in pooled work"));
           }
         },
         boost::asio::use_awaitable);
-    co_return outcome;
+    co_return std::move(*outcome);
   }
 
   std::size_t pending() const { return pending_.load(); }
