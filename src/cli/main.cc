@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/serve.h"
+#include "cli/sim.h"
 #include "common/build_info.h"
 
 namespace {
@@ -25,11 +26,10 @@ constexpr Pending kNotBuiltYet[] = {
     {"login", "Put a Kubernetes token into the browser and a local credentials file", "auth and login"},
     {"logout", "Remove the local credentials written by login", "auth and login"},
     {"controller", "Reconcile ModelDeployments into provider resources", "issue 6 (the controller)"},
-    {"sim", "Serve a simulated Kubernetes cluster (API server, scheduler, kubelet)", "issue 3 (kubesim)"},
 };
 
 bool IsKnownSubcommand(std::string_view arg) {
-  if (arg == "serve" || arg == "version") return true;
+  if (arg == "serve" || arg == "version" || arg == "sim") return true;
   for (const auto& pending : kNotBuiltYet) {
     if (arg == pending.name) return true;
   }
@@ -45,6 +45,8 @@ int main(int argc, char** argv) {
 
   ServeOptions serve_options;
   auto* serve = airunway::cli::AddServeCommand(app, serve_options);
+  airunway::cli::SimOptions sim_options;
+  auto* sim = airunway::cli::AddSimCommand(app, sim_options);
   auto* version = app.add_subcommand("version", "Print the version and git commit");
   std::vector<CLI::App*> pending;
   for (const auto& entry : kNotBuiltYet) {
@@ -83,6 +85,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  if (sim->parsed()) return airunway::cli::RunSim(sim_options);
   if (serve->parsed()) return airunway::cli::RunServe(serve_options);
   return 2;
 }

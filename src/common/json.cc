@@ -98,4 +98,16 @@ const boost::json::value* FindPath(const boost::json::value& root,
   return current;
 }
 
+const boost::json::value* FindPath(const boost::json::object& root,
+                                   std::initializer_list<std::string_view> path) {
+  if (path.size() == 0) return nullptr;
+  auto it = path.begin();
+  const boost::json::value* current = Find(root, *it);
+  for (++it; current != nullptr && it != path.end(); ++it) {
+    if (!current->is_object()) return nullptr;
+    current = Find(current->get_object(), *it);
+  }
+  return current;
+}
+
 }  // namespace airunway::common

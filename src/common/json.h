@@ -32,5 +32,9 @@ const boost::json::array* GetArray(const boost::json::object& object, std::strin
 // Follows a path of object keys ("metadata", "name"); nullptr when any step is missing.
 const boost::json::value* FindPath(const boost::json::value& root,
                                    std::initializer_list<std::string_view> path);
+// The same from an object (without this overload an object would be copied into a
+// temporary value and the result would dangle).
+const boost::json::value* FindPath(const boost::json::object& root,
+                                   std::initializer_list<std::string_view> path);
 
 }  // namespace airunway::common

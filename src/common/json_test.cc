@@ -19,6 +19,15 @@ TEST(JsonTest, ParsesValidDocuments) {
   EXPECT_EQ(FindPath(*value, {"n", "deeper"}), nullptr);
 }
 
+TEST(JsonTest, FindPathOnAnObjectPointsIntoThatObject) {
+  auto value = ParseJson(R"({"spec":{"containers":[{"name":"a"}]}})");
+  const boost::json::object& object = value->as_object();
+  const auto* containers = FindPath(object, {"spec", "containers"});
+  ASSERT_NE(containers, nullptr);
+  EXPECT_EQ(containers, &object.at("spec").as_object().at("containers"));  // no temporary copy
+  EXPECT_EQ(FindPath(object, {}), nullptr);
+}
+
 TEST(JsonTest, MalformedJsonSaysWhereItBroke) {
   auto value = ParseJson("{\n  \"a\": 1,\n  \"b\" 2\n}");
   ASSERT_FALSE(value);

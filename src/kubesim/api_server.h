@@ -29,6 +29,7 @@
 #include <string>
 
 #include "common/result.h"
+#include "http/message.h"
 #include "kubesim/api_status.h"
 #include "kubesim/auth.h"
 #include "kubesim/log_buffers.h"
@@ -36,6 +37,17 @@
 #include "kubesim/store.h"
 
 namespace airunway::kubesim {
+
+// A request for /api/v1/namespaces/{ns}/services/{service}/proxy/{path}, handed to the
+// simulated service backends (part 2) through SetServiceProxy.
+struct ProxyRequest {
+  std::string namespace_name;
+  std::string service;  // "name" or "name:port" as in the URL
+  std::string method;
+  std::string path;     // after /proxy/, without a leading '/'
+  std::string body;
+  std::string accept;
+};
 
 struct ApiServerOptions {
   std::string host = "127.0.0.1";
@@ -78,6 +90,9 @@ class ApiServer {
   LogBuffers& logs();
   Authenticator& authenticator();
   Authorizer& authorizer();
+
+  // Answers service proxy requests; without one they get 503 "no endpoints available".
+  void SetServiceProxy(std::function<http::Response(const ProxyRequest&)> proxy);
 
   // The StoreResource the store keys a served type by.
   static StoreResource StoreResourceFor(const ResourceType& type);

@@ -791,7 +791,7 @@ ApiResult<ApplyResult> ServerSideApply(const boost::json::object* live, const bo
 }
 
 boost::json::object RecordUpdate(const boost::json::object* old, boost::json::object updated,
-                                 const MergeKeys& keys, const UpdateOptions& options) {
+                                 const MergeKeys& keys, const RecordUpdateOptions& options) {
   try {
     const json::array* sent = ManagedFieldsOf(updated);
     std::vector<Entry> entries = sent != nullptr && !sent->empty()

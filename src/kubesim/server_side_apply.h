@@ -74,7 +74,7 @@ struct ApplyResult {
 ApiResult<ApplyResult> ServerSideApply(const boost::json::object* live, const boost::json::object& config,
                                        const MergeKeys& keys, const ApplyOptions& options);
 
-struct UpdateOptions {
+struct RecordUpdateOptions {
   std::string manager;      // from ManagerFromRequest
   std::string api_version;  // e.g. "apps/v1"
   std::string subresource;  // "" or "status"
@@ -88,6 +88,6 @@ struct UpdateOptions {
 // untracked: tracking starts on create or at the first apply (which then attributes the
 // existing fields to "before-first-apply").
 boost::json::object RecordUpdate(const boost::json::object* old, boost::json::object updated,
-                                 const MergeKeys& keys, const UpdateOptions& options);
+                                 const MergeKeys& keys, const RecordUpdateOptions& options);
 
 }  // namespace airunway::kubesim

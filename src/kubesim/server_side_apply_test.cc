@@ -75,7 +75,7 @@ const json::array& ManagedFields(const json::object& o) { return o.at("metadata"
 
 // A Deployment as `kubectl create` would have left it, with an Update entry.
 json::object CreatedBy(std::string_view manager, const json::object& object) {
-  UpdateOptions u;
+  RecordUpdateOptions u;
   u.manager = std::string(manager);
   u.api_version = "apps/v1";
   u.now = At("2025-12-31T00:00:00Z");
@@ -344,7 +344,7 @@ TEST(RecordUpdateTest, CreateAndUpdateTransferOwnership) {
 
   json::object edited = created;
   edited["spec"].as_object()["replicas"] = 4;
-  UpdateOptions u;
+  RecordUpdateOptions u;
   u.manager = ManagerFromRequest("kubectl-edit", "kubectl/v1.30.0");
   u.api_version = "apps/v1";
   u.now = At("2026-01-05T00:00:00Z");
@@ -367,7 +367,7 @@ TEST(RecordUpdateTest, UntrackedObjectsStayUntracked) {
   json::object old = Yaml(kDeploymentYaml);
   json::object updated = old;
   updated["spec"].as_object()["replicas"] = 4;
-  UpdateOptions u;
+  RecordUpdateOptions u;
   u.manager = "controller";
   u.api_version = "apps/v1";
   json::object after = RecordUpdate(&old, updated, MergeKeys::ForKind("Deployment"), u);
@@ -376,7 +376,7 @@ TEST(RecordUpdateTest, UntrackedObjectsStayUntracked) {
 
 TEST(RecordUpdateTest, NoOpUpdateKeepsTheTime) {
   json::object created = CreatedBy("kubectl-create", Yaml(kDeploymentYaml));
-  UpdateOptions u;
+  RecordUpdateOptions u;
   u.manager = "kubectl-create";
   u.api_version = "apps/v1";
   u.now = At("2026-03-01T00:00:00Z");

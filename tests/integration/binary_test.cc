@@ -211,7 +211,7 @@ TEST(ServeFlagsTest, BadFlagsAndEnvironmentStopStartupNamingTheValue) {
       {{"serve", "--log-level", "loud"}, {}, "--log-level \"loud\""},
       {{"serve", "--port", "0"}, {"LOG_LEVEL=chatty"}, "LOG_LEVEL \"chatty\""},
       {{"serve", "--no-such-flag"}, {}, "--no-such-flag"},
-      {{"sim"}, {}, "not built yet"},
+      {{"controller"}, {}, "not built yet"},
   };
   for (auto& c : cases) {
     std::vector<std::string> argv{AirunwayBinary()};
