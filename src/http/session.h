@@ -203,6 +203,21 @@ asio::awaitable<std::size_t> WriteStreamed(Stream& stream, const Request& reques
   co_return bytes;
 }
 
+// After refusing a body, reads and discards what the client is still sending (briefly and up
+// to a bound) so that it can finish its write and read our answer instead of seeing a reset.
+template <typename Stream>
+asio::awaitable<void> DrainBeforeClose(Stream& stream) {
+  constexpr std::size_t kMaxDrain = 16 * 1024 * 1024;
+  char scratch[16 * 1024];
+  std::size_t drained = 0;
+  SetTimeout(stream, std::chrono::milliseconds(1000));
+  while (drained < kMaxDrain) {
+    auto [ec, n] = co_await stream.async_read_some(asio::buffer(scratch), asio::as_tuple(asio::use_awaitable));
+    if (ec) break;
+    drained += n;
+  }
+}
+
 // The session loop: read a request, handle it, write the response, until the peer closes,
 // an error occurs, keep-alive ends, or the server stops.
 template <typename Stream>
@@ -305,6 +320,7 @@ asio::awaitable<void> RunSession(Stream& stream, const SessionContext& ctx, Sess
     bytes = written;
     if (options.access_log) LogAccess(request, response, bytes, std::chrono::steady_clock::now() - started);
     control.busy.store(false);
+    if (too_large && !write_ec) co_await DrainBeforeClose(stream);
     if (write_ec || !keep_alive) break;
   }
 }

@@ -224,7 +224,9 @@ struct ApiServer::Impl {
   explicit Impl(ApiServerOptions o)
       : options(std::move(o)),
         store(options.store),
-        authorizer(options.authorization.value_or(AuthorizationPolicy{})) {
+        authorizer(options.authorization.value_or(AuthorizationPolicy{})),
+        discovery(std::make_unique<DiscoveryService>(registry)),
+        openapi(std::make_unique<OpenApiService>(registry)) {
     SeedNamespaces();
   }
 
@@ -270,8 +272,8 @@ struct ApiServer::Impl {
     if (auto listening = server->Listen(); !listening) return listening;
     std::string host = options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
     url = fmt::format("{}://{}:{}", options.tls ? "https" : "http", host, server->port());
+    // Now that the address is known (nothing is served before Start returns).
     discovery = std::make_unique<DiscoveryService>(registry, fmt::format("{}:{}", host, server->port()));
-    openapi = std::make_unique<OpenApiService>(registry);
 
     if (!options.kubeconfig_out.empty()) {
       if (auto written = WriteKubeconfig(options.kubeconfig_out, KubeconfigOptionsFor(authenticator.admin_token()));
@@ -1271,6 +1273,8 @@ Registry& ApiServer::registry() { return impl_->registry; }
 LogBuffers& ApiServer::logs() { return impl_->logs; }
 Authenticator& ApiServer::authenticator() { return impl_->authenticator; }
 Authorizer& ApiServer::authorizer() { return impl_->authorizer; }
+
+http::Response ApiServer::Serve(http::Request& request) { return impl_->Handle(request); }
 
 void ApiServer::SetServiceProxy(std::function<http::Response(const ProxyRequest&)> proxy) {
   std::lock_guard lock(impl_->proxy_mutex);

@@ -91,6 +91,10 @@ class ApiServer {
   Authenticator& authenticator();
   Authorizer& authorizer();
 
+  // Serves one request in-process, exactly as over the wire but without sockets (fuzzing,
+  // benchmarks). Works before Start(); request.path/query must be filled (http::ParseTarget).
+  http::Response Serve(http::Request& request);
+
   // Answers service proxy requests; without one they get 503 "no endpoints available".
   void SetServiceProxy(std::function<http::Response(const ProxyRequest&)> proxy);
 
