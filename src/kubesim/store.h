@@ -11,6 +11,9 @@
 // (StoreResource, owned by the registry); the store keeps one table per (group, resource),
 // created on first write and removed by DropResource.
 //
+// Namespaced objects can only be created in an existing, non-terminating namespace: whoever
+// starts the simulated server must create "default", "kube-system", ... first.
+//
 // Ownership: objects are handed out as shared_ptr<const boost::json::object> snapshots; the
 // store never mutates an object it has handed out (each write stores a new object), so
 // callers may keep snapshots as long as they like and must copy before modifying.
@@ -78,6 +81,7 @@ using WatchId = std::uint64_t;
 
 // A change of any object of any resource, for in-process consumers (simulated controllers,
 // the CRD registry). `previous` is the stored object before a MODIFIED (null otherwise).
+// `resource` is valid only during the call.
 struct ChangeEvent {
   const StoreResource& resource;
   WatchEventType type;
