@@ -9,7 +9,7 @@
 
 #include "cli/signals.h"
 #include "common/logging.h"
-#include "kubesim/api_server.h"
+#include "kubesim/simulator.h"
 
 namespace airunway::cli {
 
@@ -21,7 +21,8 @@ CLI::App* AddSimCommand(CLI::App& app, SimOptions& options) {
   sim->add_option("--host", options.host, "Address to listen on")->capture_default_str();
   sim->add_flag("--tls", options.tls, "Serve HTTPS with a generated CA (written into the kubeconfig)");
   sim->add_option("--kubeconfig-out", options.kubeconfig_out, "Write an admin kubeconfig for this cluster here");
-  sim->add_option("--scenario", options.scenario, "Scenario to seed the cluster with (a name or a YAML file)");
+  sim->add_option("--scenario", options.scenario, "Simulate a cluster from a scenario: demo, empty, large, or a YAML file "
+                  "(without one, only the API server runs)");
   sim->add_option("--authorization", options.authorization,
                   "Authorization rules (YAML or JSON); allow-all when not given");
   sim->add_option("--log-level", options.log_level, "trace, debug, info, warn, error or off")->capture_default_str();
@@ -36,11 +37,6 @@ int RunSim(const SimOptions& options) {
     return 2;
   }
   common::InitLogging(*level);
-  if (!options.scenario.empty()) {
-    std::cerr << "airunway sim: --scenario is not available yet: the simulated scheduler and kubelet land with "
-                 "issue 4\n";
-    return 2;
-  }
   kubesim::ApiServerOptions server_options;
   server_options.host = options.host;
   server_options.port = static_cast<std::uint16_t>(options.port);
@@ -65,12 +61,13 @@ int RunSim(const SimOptions& options) {
   }
 
   SignalWaiter signals;
-  kubesim::ApiServer sim(std::move(server_options));
+  kubesim::Simulator sim({.api = std::move(server_options), .scenario = options.scenario});
   if (auto started = sim.Start(); !started) {
     std::cerr << "airunway sim: " << started.error().message << "\n";
     return 2;
   }
-  std::cout << "kubesim is serving on " << sim.url() << " (a simulated cluster, not a real one)\n";
+  std::cout << "kubesim is serving on " << sim.api().url() << " (a simulated cluster, not a real one)\n";
+  if (!options.scenario.empty()) std::cout << "  scenario: " << options.scenario << "\n";
   if (!options.kubeconfig_out.empty()) {
     std::cout << "  kubeconfig: " << options.kubeconfig_out << "  (kubectl --kubeconfig " << options.kubeconfig_out
               << " get nodes)\n";
@@ -79,7 +76,6 @@ int RunSim(const SimOptions& options) {
   signals.Wait();
   common::LogInfo("kubesim shutting down");
   sim.Stop();
-  sim.Wait();
   return 0;
 }
 

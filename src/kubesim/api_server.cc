@@ -22,6 +22,7 @@
 #include "kubesim/openapi.h"
 #include "kubesim/patch.h"
 #include "kubesim/pki.h"
+#include "kubesim/protobuf.h"
 #include "kubesim/request_info.h"
 #include "kubesim/server_side_apply.h"
 #include "kubesim/structural_schema.h"
@@ -128,6 +129,7 @@ ApiResult<json::object> DecodeBody(const http::Request& request) {
   if (request.body.find_first_not_of(" \t\r\n") == std::string::npos) {
     return BadRequest("the body of the request was empty: send the object as JSON");
   }
+  if (IsKubernetesProtobufContentType(type)) return DecodeKubernetesProtobuf(request.body);
   if (IsYaml(type)) {
     auto parsed = YamlToJson(request.body);
     if (Failed(parsed)) return ErrorOf(parsed);

@@ -1,0 +1,272 @@
+// kubesim_bench: the figures issue 3 asks of the simulated API server, measured in one run.
+//
+//   1. small-object GETs per second (GET one pod, keep-alive, by the http_load tool);
+//   2. latency of a LIST of 10,000 pods (median and p99 of sequential requests);
+//   3. one write fanned out to 100 watchers: time from the write to the last watcher
+//      receiving the event (median and p99 over repeated writes);
+//   4. memory per 10,000 pods (VmRSS before and after seeding).
+//
+// Everything runs on 127.0.0.1 over plain HTTP (no TLS: the figures are about the server).
+//
+//   kubesim_bench [--pods 10000] [--watchers 100] [--writes 30] [--lists 20]
+//                 [--http-load PATH] [--duration 5s]
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <spawn.h>
+#include <string>
+#include <sys/wait.h>
+#include <thread>
+#include <vector>
+
+#include "bench_util.h"
+#include "kubesim/api_server.h"
+
+extern char** environ;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+namespace json = boost::json;
+
+long RssKiB() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return 0;
+}
+
+int Connect(std::uint16_t port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    close(fd);
+    return -1;
+  }
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  return fd;
+}
+
+bool SendAll(int fd, const std::string& data) {
+  std::size_t sent = 0;
+  while (sent < data.size()) {
+    ssize_t n = send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    sent += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+// One GET on a fresh keep-alive connection `fd`; returns the body size read (0 on error).
+std::size_t GetOnce(int fd, const std::string& target) {
+  if (!SendAll(fd, fmt::format("GET {} HTTP/1.1\r\nHost: x\r\n\r\n", target))) return 0;
+  std::string buffer;
+  char chunk[65536];
+  std::size_t header_end = std::string::npos;
+  std::size_t length = 0;
+  while (true) {
+    ssize_t n = recv(fd, chunk, sizeof chunk, 0);
+    if (n <= 0) return 0;
+    buffer.append(chunk, static_cast<std::size_t>(n));
+    if (header_end == std::string::npos) {
+      header_end = buffer.find("\r\n\r\n");
+      if (header_end == std::string::npos) continue;
+      auto at = buffer.find("Content-Length: ");
+      if (at == std::string::npos || at > header_end) return 0;
+      length = std::stoul(buffer.substr(at + 16));
+    }
+    if (buffer.size() >= header_end + 4 + length) return length;
+  }
+}
+
+struct Stats {
+  double median = 0;
+  double p99 = 0;
+};
+
+Stats Summarise(std::vector<double> samples) {
+  std::sort(samples.begin(), samples.end());
+  if (samples.empty()) return {};
+  std::size_t rank = static_cast<std::size_t>(std::ceil(0.99 * static_cast<double>(samples.size())));
+  return {airunway::bench::Median(samples), samples[std::min(samples.size(), std::max<std::size_t>(rank, 1)) - 1]};
+}
+
+double RunHttpLoad(const std::string& tool, std::uint16_t port, const std::string& duration, std::string& raw) {
+  std::string url = fmt::format("http://127.0.0.1:{}/api/v1/namespaces/bench/pods/pod-1", port);
+  std::vector<std::string> args{tool, "--url", url, "--connections", "16", "--threads", "1", "--duration", duration,
+                                "--warmup", "1s", "--json"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  int pipe_fds[2];
+  if (pipe(pipe_fds) != 0) return 0;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
+  pid_t pid = -1;
+  int rc = posix_spawn(&pid, tool.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(pipe_fds[1]);
+  if (rc != 0) {
+    close(pipe_fds[0]);
+    return 0;
+  }
+  char buffer[4096];
+  ssize_t n;
+  while ((n = read(pipe_fds[0], buffer, sizeof buffer)) > 0) raw.append(buffer, static_cast<std::size_t>(n));
+  close(pipe_fds[0]);
+  waitpid(pid, nullptr, 0);
+  auto brace = raw.rfind('{');
+  if (brace == std::string::npos) return 0;
+  try {
+    auto result = json::parse(raw.substr(brace)).as_object();
+    if (auto* v = result.if_contains("requests_per_s")) return v->to_number<double>();
+  } catch (const std::exception&) {
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"kubesim benchmark: GET throughput, 10k-object LIST latency, watch fan-out, memory"};
+  int pods = 10000;
+  int watchers = 100;
+  int writes = 30;
+  int lists = 20;
+  std::string http_load = "bench/http_load";
+  std::string duration = "5s";
+  app.add_option("--pods", pods)->capture_default_str();
+  app.add_option("--watchers", watchers)->capture_default_str();
+  app.add_option("--writes", writes)->capture_default_str();
+  app.add_option("--lists", lists)->capture_default_str();
+  app.add_option("--http-load", http_load, "path of the http_load tool")->capture_default_str();
+  app.add_option("--duration", duration, "GET load duration")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  airunway::kubesim::ApiServer sim({.tls = false, .threads = 2});
+  if (auto started = sim.Start(); !started) {
+    std::cerr << "cannot start kubesim: " << started.error().message << "\n";
+    return 1;
+  }
+  auto pod_type = sim.registry().Find("", "v1", "pods");
+  auto pod_resource = airunway::kubesim::ApiServer::StoreResourceFor(*pod_type);
+  (void)sim.CreateObject(json::parse(R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":"bench"}})").as_object());
+
+  // 4. memory per 10k pods: realistic pods (labels, one container with resources, status).
+  long rss_before = RssKiB();
+  for (int i = 0; i < pods; ++i) {
+    json::object pod = json::parse(fmt::format(
+        R"({{"apiVersion":"v1","kind":"Pod","metadata":{{"name":"pod-{0}","namespace":"bench","labels":{{"app":"model-{1}","airunway.ai/deployment":"d{1}"}}}},
+            "spec":{{"nodeName":"gpu-node-{2}","containers":[{{"name":"vllm","image":"vllm/vllm-openai:v0.8.0",
+            "args":["--model","Qwen/Qwen3-0.6B","--port","8000"],"ports":[{{"containerPort":8000,"name":"http"}}],
+            "resources":{{"limits":{{"nvidia.com/gpu":"1","memory":"16Gi"}},"requests":{{"cpu":"2","memory":"16Gi"}}}}}}]}},
+            "status":{{"phase":"Running","podIP":"10.244.{2}.{3}"}}}})",
+        i, i % 50, i % 10, i % 250)).as_object();
+    (void)sim.store().Create(pod_resource, "bench", std::move(pod), {.keep_status = true});
+  }
+  long rss_after = RssKiB();
+  double mib_per_10k = static_cast<double>(rss_after - rss_before) / 1024.0 * 10000.0 / pods;
+
+  // 2. LIST of all pods, sequential requests on one keep-alive connection.
+  std::vector<double> list_ms;
+  std::size_t list_bytes = 0;
+  int fd = Connect(sim.port());
+  for (int i = 0; i < lists + 2; ++i) {
+    auto start = Clock::now();
+    list_bytes = GetOnce(fd, "/api/v1/namespaces/bench/pods");
+    double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    if (i >= 2) list_ms.push_back(ms);  // two warm-up requests
+  }
+  close(fd);
+
+  // 3. watch fan-out: `watchers` connections watch configmaps; each write must reach all.
+  std::vector<int> watch_fds;
+  for (int i = 0; i < watchers; ++i) {
+    int w = Connect(sim.port());
+    SendAll(w, "GET /api/v1/namespaces/bench/configmaps?watch=1 HTTP/1.1\r\nHost: x\r\n\r\n");
+    watch_fds.push_back(w);
+  }
+  while (sim.store().WatcherCount() < static_cast<std::size_t>(watchers)) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  auto cm_type = sim.registry().Find("", "v1", "configmaps");
+  auto cm_resource = airunway::kubesim::ApiServer::StoreResourceFor(*cm_type);
+  std::vector<double> fanout_ms;
+  std::vector<std::thread> readers;
+  std::atomic<int> round{-1};
+  std::vector<std::atomic<long long>> arrival(static_cast<std::size_t>(watchers));
+  for (int i = 0; i < watchers; ++i) {
+    readers.emplace_back([&, i] {
+      std::string buffer;
+      char chunk[8192];
+      int seen = 0;
+      while (seen < writes) {
+        ssize_t n = recv(watch_fds[static_cast<std::size_t>(i)], chunk, sizeof chunk, 0);
+        if (n <= 0) return;
+        buffer.append(chunk, static_cast<std::size_t>(n));
+        std::string marker = fmt::format("\"fanout-{}\"", seen);
+        while (buffer.find(marker) != std::string::npos) {
+          arrival[static_cast<std::size_t>(i)].store(Clock::now().time_since_epoch().count());
+          ++seen;
+          marker = fmt::format("\"fanout-{}\"", seen);
+        }
+        if (buffer.size() > 1 << 20) buffer.erase(0, buffer.size() - 4096);
+      }
+    });
+  }
+  for (int w = 0; w < writes; ++w) {
+    for (auto& a : arrival) a.store(0);
+    auto start = Clock::now();
+    (void)sim.store().Create(cm_resource, "bench",
+                             json::parse(fmt::format(R"({{"apiVersion":"v1","kind":"ConfigMap","metadata":{{"name":"fanout-{}"}}}})", w)).as_object());
+    auto deadline = start + std::chrono::seconds(5);
+    while (Clock::now() < deadline &&
+           std::any_of(arrival.begin(), arrival.end(), [](const auto& a) { return a.load() == 0; })) {
+      std::this_thread::yield();
+    }
+    long long last = 0;
+    for (auto& a : arrival) last = std::max(last, a.load());
+    fanout_ms.push_back(std::chrono::duration<double, std::milli>(Clock::duration(last) - start.time_since_epoch()).count());
+  }
+  for (int w : watch_fds) shutdown(w, SHUT_RDWR);
+  for (auto& r : readers) r.join();
+  for (int w : watch_fds) close(w);
+
+  // 1. GET throughput with the http_load tool (a separate process, like a real client).
+  std::string raw;
+  double gets_per_second = RunHttpLoad(http_load, sim.port(), duration, raw);
+
+  auto list = Summarise(list_ms);
+  auto fanout = Summarise(fanout_ms);
+  std::cout << fmt::format("kubesim benchmark ({} pods, {} watchers, 2 server threads, plain HTTP on 127.0.0.1)\n",
+                           pods, watchers);
+  std::cout << fmt::format("  GET one pod:            {:>10.0f} req/s   (target >= 10,000/s)\n", gets_per_second);
+  std::cout << fmt::format("  LIST {} pods:        median {:.1f} ms, p99 {:.1f} ms  ({:.1f} MiB per response)\n", pods,
+                           list.median, list.p99, static_cast<double>(list_bytes) / (1024.0 * 1024.0));
+  std::cout << fmt::format("  write -> {} watchers: median {:.2f} ms, p99 {:.2f} ms to the last watcher\n", watchers,
+                           fanout.median, fanout.p99);
+  std::cout << fmt::format("  memory:                 {:.1f} MiB per 10,000 pods (VmRSS {} -> {} KiB)\n", mib_per_10k,
+                           rss_before, rss_after);
+  if (gets_per_second == 0) std::cerr << "http_load did not report a rate; its output was:\n" << raw << "\n";
+  sim.Stop();
+  sim.Wait();
+  return 0;
+}
