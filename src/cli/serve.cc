@@ -70,6 +70,9 @@ CLI::App* AddServeCommand(CLI::App& app, ServeOptions& options) {
 }
 
 int RunServe(const ServeOptions& options) {
+  // Block the shutdown signals before any thread starts (the logger's flusher is one), so
+  // that only the waiter ever sees them.
+  SignalWaiter signals;
   // Configuration is validated before anything starts; a bad value names itself.
   std::string level_text = options.log_level_flag;
   std::string level_source = "--log-level";
@@ -109,8 +112,6 @@ int RunServe(const ServeOptions& options) {
   common::InitLogging(*level);
   if (!cors_warning.empty()) common::LogWarn(cors_warning);
 
-  // Block the shutdown signals before any thread starts, so that only the waiter sees them.
-  SignalWaiter signals;
 
   auto router = std::make_shared<http::Router>();
   std::string no_cluster = NoClusterReason(options);
@@ -168,6 +169,7 @@ int RunServe(const ServeOptions& options) {
   server.Run();
   signals.Detach(stopper);
   common::LogInfo("stopped");
+  common::FlushLogs();
   return 0;
 }
 

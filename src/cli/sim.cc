@@ -30,6 +30,9 @@ CLI::App* AddSimCommand(CLI::App& app, SimOptions& options) {
 }
 
 int RunSim(const SimOptions& options) {
+  // Block the shutdown signals before any thread starts (the logger's flusher is one), so
+  // that only the waiter ever sees them.
+  SignalWaiter signals;
   auto level = common::ParseLogLevel(options.log_level);
   if (!level) {
     std::cerr << fmt::format("airunway sim: invalid --log-level \"{}\": use one of trace, debug, info, warn, error, off\n",
@@ -60,7 +63,6 @@ int RunSim(const SimOptions& options) {
     server_options.authorization = std::move(*policy);
   }
 
-  SignalWaiter signals;
   kubesim::Simulator sim({.api = std::move(server_options), .scenario = options.scenario});
   if (auto started = sim.Start(); !started) {
     std::cerr << "airunway sim: " << started.error().message << "\n";
@@ -76,6 +78,7 @@ int RunSim(const SimOptions& options) {
   signals.Wait();
   common::LogInfo("kubesim shutting down");
   sim.Stop();
+  common::FlushLogs();
   return 0;
 }
 

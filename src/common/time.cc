@@ -9,12 +9,6 @@ namespace airunway::common {
 
 namespace {
 
-std::tm UtcCalendar(std::time_t seconds) {
-  std::tm calendar{};
-  gmtime_r(&seconds, &calendar);
-  return calendar;
-}
-
 bool ReadInt(std::string_view text, std::size_t pos, std::size_t len, int& out) {
   if (pos + len > text.size()) return false;
   const char* begin = text.data() + pos;
@@ -24,21 +18,27 @@ bool ReadInt(std::string_view text, std::size_t pos, std::size_t len, int& out) 
 
 }  // namespace
 
+// Pure calendar arithmetic: unlike gmtime_r, no libc time-zone lock on a hot path.
 std::string FormatRfc3339Millis(std::chrono::system_clock::time_point when) {
-  auto millis = std::chrono::floor<std::chrono::milliseconds>(when.time_since_epoch()).count();
-  auto seconds = static_cast<std::time_t>(millis >= 0 ? millis / 1000 : (millis - 999) / 1000);
-  int fraction = static_cast<int>(millis - static_cast<long long>(seconds) * 1000);
-  std::tm c = UtcCalendar(seconds);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", c.tm_year + 1900, c.tm_mon + 1,
-                     c.tm_mday, c.tm_hour, c.tm_min, c.tm_sec, fraction);
+  using namespace std::chrono;
+  auto millis = floor<milliseconds>(when);
+  auto day = floor<days>(millis);
+  year_month_day date{day};
+  hh_mm_ss<milliseconds> time{millis - day};
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(date.year()),
+                     static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()), time.hours().count(),
+                     time.minutes().count(), time.seconds().count(), time.subseconds().count());
 }
 
 std::string FormatRfc3339Seconds(std::chrono::system_clock::time_point when) {
-  auto seconds = std::chrono::system_clock::to_time_t(
-      std::chrono::floor<std::chrono::seconds>(when));
-  std::tm c = UtcCalendar(seconds);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", c.tm_year + 1900, c.tm_mon + 1,
-                     c.tm_mday, c.tm_hour, c.tm_min, c.tm_sec);
+  using namespace std::chrono;
+  auto secs = floor<seconds>(when);
+  auto day = floor<days>(secs);
+  year_month_day date{day};
+  hh_mm_ss<seconds> time{secs - day};
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", static_cast<int>(date.year()),
+                     static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()), time.hours().count(),
+                     time.minutes().count(), time.seconds().count());
 }
 
 std::optional<std::chrono::system_clock::time_point> ParseRfc3339(std::string_view text) {

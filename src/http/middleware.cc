@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <cstdlib>
+#include <random>
 
 namespace airunway::http {
 
@@ -193,23 +195,51 @@ AfterHook MakeGzipHook(std::size_t min_bytes) {
   };
 }
 
+namespace {
+
+// A per-thread xoshiro256** generator seeded from the OS: request ids need to be unique and
+// unguessable enough for tracing, not secret, and a CSPRNG call per request is measurable.
+class RequestIdGenerator {
+ public:
+  RequestIdGenerator() {
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(state_), sizeof state_) != 1) {
+      std::random_device device;
+      for (auto& word : state_) word = (static_cast<std::uint64_t>(device()) << 32) | device();
+    }
+    if ((state_[0] | state_[1] | state_[2] | state_[3]) == 0) state_[0] = 1;
+  }
+  std::uint64_t Next() {
+    std::uint64_t result = Rotl(state_[1] * 5, 7) * 9;
+    std::uint64_t t = state_[1] << 17;
+    state_[2] ^= state_[0];
+    state_[3] ^= state_[1];
+    state_[1] ^= state_[2];
+    state_[0] ^= state_[3];
+    state_[2] ^= t;
+    state_[3] = Rotl(state_[3], 45);
+    return result;
+  }
+
+ private:
+  static std::uint64_t Rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  std::uint64_t state_[4];
+};
+
+}  // namespace
+
 std::string ChooseRequestId(std::optional<std::string_view> client_value) {
   if (client_value && !client_value->empty() && client_value->size() <= 128 &&
       std::all_of(client_value->begin(), client_value->end(),
                   [](char c) { return c > 0x20 && c < 0x7f; })) {
     return std::string(*client_value);
   }
-  unsigned char bytes[12];
-  if (RAND_bytes(bytes, sizeof bytes) != 1) {
-    for (auto& b : bytes) b = static_cast<unsigned char>(std::rand());
-  }
+  thread_local RequestIdGenerator generator;
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string id;
-  id.reserve(sizeof bytes * 2);
-  for (unsigned char b : bytes) {
-    id.push_back(kHex[b >> 4]);
-    id.push_back(kHex[b & 0xf]);
-  }
+  std::string id(24, '0');
+  std::uint64_t high = generator.Next();
+  std::uint64_t low = generator.Next();
+  for (int i = 0; i < 16; ++i) id[static_cast<std::size_t>(i)] = kHex[(high >> (60 - 4 * i)) & 0xf];
+  for (int i = 0; i < 8; ++i) id[static_cast<std::size_t>(16 + i)] = kHex[(low >> (28 - 4 * i)) & 0xf];
   return id;
 }
 

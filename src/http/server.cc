@@ -13,6 +13,7 @@
 #include <mutex>
 #include <thread>
 
+#include "common/time.h"
 #include "http/session.h"
 
 namespace airunway::http {
@@ -92,15 +93,25 @@ asio::awaitable<Response> HandleRequest(const SessionContext& ctx, Request& requ
 
 void LogAccess(const Request& request, const Response& response, std::size_t bytes,
                std::chrono::steady_clock::duration elapsed) {
-  // The path only: query strings may carry tokens, and headers are never logged.
+  if (!common::LogEnabled(common::LogLevel::kInfo)) return;
+  // Formatted by hand: this runs once per request. The path only (query strings may carry
+  // tokens); headers are never logged.
   auto micros = std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();
-  common::LogInfo("request", {{"method", request.method},
-                              {"path", request.path},
-                              {"status", response.status},
-                              {"durationUs", micros},
-                              {"bytes", bytes},
-                              {"requestId", request.request_id},
-                              {"remote", request.remote_address}});
+  std::string line;
+  line.reserve(256);
+  line += R"({"time":")";
+  line += common::FormatRfc3339Millis(std::chrono::system_clock::now());
+  line += R"(","level":"info","msg":"request","method":)";
+  common::AppendJsonString(line, request.method);
+  line += R"(,"path":)";
+  common::AppendJsonString(line, request.path);
+  fmt::format_to(std::back_inserter(line), R"(,"status":{},"durationUs":{},"bytes":{},"requestId":)", response.status,
+                 micros, bytes);
+  common::AppendJsonString(line, request.request_id);
+  line += R"(,"remote":)";
+  common::AppendJsonString(line, request.remote_address);
+  line += '}';
+  common::LogJsonLine(common::LogLevel::kInfo, line);
 }
 
 }  // namespace detail

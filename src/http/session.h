@@ -113,20 +113,45 @@ inline Request ToRequest(bhttp::request<bhttp::string_body>&& message) {
   return request;
 }
 
-inline bhttp::response<bhttp::string_body> ToBeast(const Request& request, Response& response,
-                                                   bool keep_alive) {
-  bhttp::response<bhttp::string_body> message{static_cast<bhttp::status>(response.status), request.version};
-  for (const auto& [name, value] : response.headers.fields()) message.insert(name, value);
-  message.body() = std::move(response.body);
-  message.prepare_payload();
-  if (request.method == "HEAD") {
-    // Keep the GET's Content-Length but send no body.
-    auto length = message.body().size();
-    message.body().clear();
-    message.content_length(length);
+// Appends `value` without CR or LF, so that no header can ever split the message.
+inline void AppendHeaderText(std::string& out, std::string_view value) {
+  for (char c : value) {
+    if (c != '\r' && c != '\n') out.push_back(c);
   }
-  message.keep_alive(keep_alive);
-  return message;
+}
+
+// Serialises a complete (non-streamed) response into its wire bytes in one buffer: one
+// allocation and one write per response, instead of a node per header field.
+inline std::string SerializeResponse(const Request& request, Response& response, bool keep_alive) {
+  std::string_view reason = bhttp::obsolete_reason(static_cast<bhttp::status>(response.status));
+  bool head = request.method == "HEAD";
+  bool has_body = response.status >= 200 && response.status != 204 && response.status != 304;
+  std::string wire;
+  wire.reserve(256 + response.body.size());
+  wire += request.version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  wire += std::to_string(response.status);
+  wire += ' ';
+  wire += reason;
+  wire += "\r\n";
+  for (const auto& [name, value] : response.headers.fields()) {
+    AppendHeaderText(wire, name);
+    wire += ": ";
+    AppendHeaderText(wire, value);
+    wire += "\r\n";
+  }
+  if (has_body) {
+    wire += "Content-Length: ";
+    wire += std::to_string(response.body.size());
+    wire += "\r\n";
+  }
+  if (!keep_alive) {
+    wire += "Connection: close\r\n";
+  } else if (request.version == 10) {
+    wire += "Connection: keep-alive\r\n";
+  }
+  wire += "\r\n";
+  if (has_body && !head) wire += response.body;
+  return wire;
 }
 
 // Streams `response.stream` as a chunked body. The connection is closed afterwards.
@@ -246,9 +271,9 @@ asio::awaitable<void> RunSession(Stream& stream, const SessionContext& ctx, Sess
         Response response = RenderError(options, request, common::MakeError(
             common::ErrorCode::kBadRequest, "the request headers are too large", "HeadersTooLarge"));
         response.status = 431;
-        auto message = ToBeast(request, response, false);
+        std::string wire = SerializeResponse(request, response, false);
         SetTimeout(stream, options.read_timeout);
-        co_await bhttp::async_write(stream, message, asio::as_tuple(asio::use_awaitable));
+        co_await asio::async_write(stream, asio::buffer(wire), asio::as_tuple(asio::use_awaitable));
       }
       break;  // closed, timed out, or garbage: drop the connection
     }
@@ -314,9 +339,9 @@ asio::awaitable<void> RunSession(Stream& stream, const SessionContext& ctx, Sess
       break;
     }
     response.stream.reset();
-    auto message = ToBeast(request, response, keep_alive);
+    std::string wire = SerializeResponse(request, response, keep_alive);
     SetTimeout(stream, options.read_timeout);
-    auto [write_ec, written] = co_await bhttp::async_write(stream, message, asio::as_tuple(asio::use_awaitable));
+    auto [write_ec, written] = co_await asio::async_write(stream, asio::buffer(wire), asio::as_tuple(asio::use_awaitable));
     bytes = written;
     if (options.access_log) LogAccess(request, response, bytes, std::chrono::steady_clock::now() - started);
     control.busy.store(false);

@@ -447,7 +447,10 @@ json::array PodCells(const json::object& pod, Clock::time_point now) {
   std::int64_t restarts = 0;
   std::int64_t ready = 0;
   std::int64_t total = static_cast<std::int64_t>(Arr(spec, "containers").size());
-  std::optional<Clock::time_point> last_restart;
+  // A time plus a flag rather than std::optional: GCC 12 at -O2 reports the optional's
+  // payload as maybe-uninitialized here (a false positive that -Werror turns fatal).
+  Clock::time_point last_restart{};
+  bool has_last_restart = false;
   std::string reason = Str(status, "phase");
   if (!Str(status, "reason").empty()) reason = Str(status, "reason");
   for (const auto& c : Arr(status, "conditions")) {
@@ -460,7 +463,10 @@ json::array PodCells(const json::object& pod, Clock::time_point now) {
     restarts += Int(cs, "restartCount");
     std::string finished = Str(Obj(Obj(cs, "lastState"), "terminated"), "finishedAt");
     if (auto t = common::ParseRfc3339(finished)) {
-      if (!last_restart || *t > *last_restart) last_restart = *t;
+      if (!has_last_restart || *t > last_restart) {
+        last_restart = *t;
+        has_last_restart = true;
+      }
     }
   };
 
@@ -496,7 +502,7 @@ json::array PodCells(const json::object& pod, Clock::time_point now) {
 
   if (!initializing || HasCondition(status, "Initialized")) {
     restarts = 0;
-    last_restart.reset();
+    has_last_restart = false;
     bool has_running = false;
     const json::array& statuses = Arr(status, "containerStatuses");
     for (std::size_t k = statuses.size(); k-- > 0;) {
@@ -535,8 +541,8 @@ json::array PodCells(const json::object& pod, Clock::time_point now) {
   }
 
   std::string restarts_text = std::to_string(restarts);
-  if (restarts != 0 && last_restart) {
-    restarts_text = fmt::format("{} ({} ago)", restarts, HumanDuration(now - *last_restart));
+  if (restarts != 0 && has_last_restart) {
+    restarts_text = fmt::format("{} ({} ago)", restarts, HumanDuration(now - last_restart));
   }
 
   std::string gates = "<none>";
