@@ -604,10 +604,14 @@ struct ApiServer::Impl {
     state->stream->OnCancel([this, watch_id] { asio::post(house, [this, watch_id] { store.StopWatch(watch_id); }); });
     if (ValueOf(timeout) && *ValueOf(timeout) > 0) {
       auto timer = std::make_shared<asio::steady_timer>(house, std::chrono::seconds(*ValueOf(timeout)));
-      timer->async_wait([this, timer, state, watch_id](boost::system::error_code) {
+      timer->async_wait([this, timer, state, watch_id](boost::system::error_code ec) {
+        if (ec == asio::error::operation_aborted) return;
         store.StopWatch(watch_id);
         state->stream->Close();
       });
+      // A pending timer keeps the housekeeping loop (and so Wait) alive: drop it as soon as
+      // the client is gone, or a watch kubectl left behind delays shutdown by its timeout.
+      state->stream->OnCancel([this, timer] { asio::post(house, [timer] { timer->cancel(); }); });
     }
     http::Response response = http::Response::Streaming(200, state->stream, content_type);
     return response;
