@@ -135,7 +135,7 @@ double RunHttpLoad(const std::string& tool, std::uint16_t port, const std::strin
   while ((n = read(pipe_fds[0], buffer, sizeof buffer)) > 0) raw.append(buffer, static_cast<std::size_t>(n));
   close(pipe_fds[0]);
   waitpid(pid, nullptr, 0);
-  auto brace = raw.rfind('{');
+  auto brace = raw.find('{');
   if (brace == std::string::npos) return 0;
   try {
     auto result = json::parse(raw.substr(brace)).as_object();
