@@ -1,9 +1,6 @@
 #include "tests/conformance/kubectl_runner.h"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -11,20 +8,7 @@
 #include <sstream>
 #include <thread>
 
-extern char** environ;
-
 namespace airunway::conformance {
-
-namespace {
-
-std::string ReadWholeFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-}  // namespace
 
 bool KubectlAvailable() { return access(kKubectlPath, X_OK) == 0; }
 
@@ -65,65 +49,20 @@ std::vector<std::string> Kubectl::Argv(const std::vector<std::string>& args) con
 KubectlResult Kubectl::Run(const std::vector<std::string>& args, std::chrono::milliseconds timeout,
                            const std::string& stdin_path) const {
   KubectlResult result;
-  char out_template[] = "/tmp/airunway-kubectl-out-XXXXXX";
-  char err_template[] = "/tmp/airunway-kubectl-err-XXXXXX";
-  int out_fd = mkstemp(out_template);
-  int err_fd = mkstemp(err_template);
-  if (out_fd < 0 || err_fd < 0) {
-    if (out_fd >= 0) close(out_fd);
-    if (err_fd >= 0) close(err_fd);
-    result.err = "cannot create capture files";
+  testing::ChildProcess kubectl(Argv(args), {}, stdin_path);
+  if (!kubectl.started()) {
+    result.err = "cannot start " + std::string(kKubectlPath);
     return result;
   }
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out_fd, STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, err_fd, STDERR_FILENO);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO,
-                                   stdin_path.empty() ? "/dev/null" : stdin_path.c_str(), O_RDONLY, 0);
-  // The test runner may block signals; kubectl must start with a clean mask.
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  sigset_t empty;
-  sigemptyset(&empty);
-  posix_spawnattr_setsigmask(&attributes, &empty);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK);
-
-  std::vector<std::string> argv = Argv(args);
-  std::vector<char*> pointers;
-  for (auto& arg : argv) pointers.push_back(arg.data());
-  pointers.push_back(nullptr);
-  pid_t pid = -1;
-  int spawned = posix_spawn(&pid, kKubectlPath, &actions, &attributes, pointers.data(), environ);
-  posix_spawnattr_destroy(&attributes);
-  posix_spawn_file_actions_destroy(&actions);
-  close(out_fd);
-  close(err_fd);
-
-  if (spawned == 0) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (true) {
-      int status = 0;
-      pid_t done = waitpid(pid, &status, WNOHANG);
-      if (done == pid) {
-        result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        break;
-      }
-      if (std::chrono::steady_clock::now() >= deadline) {
-        kill(pid, SIGKILL);
-        waitpid(pid, nullptr, 0);
-        result.timed_out = true;
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
+  if (auto code = kubectl.Wait(timeout)) {
+    result.exit_code = *code;
+  } else {
+    kubectl.Signal(SIGKILL);
+    kubectl.Wait(std::chrono::seconds(5));
+    result.timed_out = true;
   }
-  result.out = ReadWholeFile(out_template);
-  result.err = ReadWholeFile(err_template);
-  if (spawned != 0) result.err += "\ncannot start " + std::string(kKubectlPath);
-  unlink(out_template);
-  unlink(err_template);
+  result.out = kubectl.Stdout();
+  result.err = kubectl.Stderr();
   return result;
 }
 

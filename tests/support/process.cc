@@ -27,7 +27,8 @@ std::string ReadFile(const std::string& path) {
 
 }  // namespace
 
-ChildProcess::ChildProcess(std::vector<std::string> argv, std::vector<std::string> extra_env) {
+ChildProcess::ChildProcess(std::vector<std::string> argv, std::vector<std::string> extra_env,
+                           const std::string& stdin_path) {
   char stdout_template[] = "/tmp/airunway-test-stdout-XXXXXX";
   char stderr_template[] = "/tmp/airunway-test-stderr-XXXXXX";
   int out_fd = mkstemp(stdout_template);
@@ -39,7 +40,8 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, std::vector<std::strin
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, out_fd, STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&actions, err_fd, STDERR_FILENO);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, stdin_path.empty() ? "/dev/null" : stdin_path.c_str(),
+                                   O_RDONLY, 0);
 
   std::vector<std::string> env_strings;
   for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);

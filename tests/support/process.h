@@ -15,8 +15,10 @@ namespace airunway::testing {
 
 class ChildProcess {
  public:
-  // Starts `argv` with `extra_env` ("NAME=value") added to this process's environment.
-  ChildProcess(std::vector<std::string> argv, std::vector<std::string> extra_env = {});
+  // Starts `argv` with `extra_env` ("NAME=value") added to this process's environment and
+  // stdin read from `stdin_path` (/dev/null when empty).
+  ChildProcess(std::vector<std::string> argv, std::vector<std::string> extra_env = {},
+               const std::string& stdin_path = {});
   ~ChildProcess();  // SIGKILLs the child if it still runs
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
