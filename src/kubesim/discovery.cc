@@ -292,14 +292,6 @@ std::vector<std::string_view> Segments(std::string_view path) {
   return out;
 }
 
-ApiStatus PathNotFound() {
-  ApiStatus s;
-  s.code = 404;
-  s.reason = "NotFound";
-  s.message = "the server could not find the requested resource";
-  return s;
-}
-
 }  // namespace
 
 DiscoveryService::DiscoveryService(const Registry& registry, std::string server_address,
@@ -321,7 +313,7 @@ ApiResult<Document> DiscoveryService::Get(std::string_view raw_path, std::string
   std::string_view path = StripPath(raw_path);
   auto seg = Segments(path);
   if (seg.size() == 1 && seg[0] == "version") return Document{version_body_, "application/json"};
-  if (!Handles(path)) return PathNotFound();
+  if (!Handles(path)) return NotFound("", "", "");
 
   // Only /api and /apis have an aggregated form; elsewhere the client must accept plain JSON.
   bool root = seg.size() == 1;
@@ -367,7 +359,7 @@ ApiResult<Document> DiscoveryService::Get(std::string_view raw_path, std::string
   } else {
     doc = ApiResourceListDocument(*snapshot, seg[1], seg[2]);
   }
-  if (!doc) return PathNotFound();
+  if (!doc) return NotFound("", "", "");
 
   Document out{json::serialize(*doc), std::string(DiscoveryContentType(format))};
   std::lock_guard lock(mutex_);

@@ -658,14 +658,6 @@ std::string_view StripQuery(std::string_view path) {
 constexpr std::string_view kV3Prefix = "/openapi/v3";
 constexpr std::string_view kV2ProtobufType = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf";
 
-ApiStatus PathNotFound() {
-  ApiStatus s;
-  s.code = 404;
-  s.reason = "NotFound";
-  s.message = "the server could not find the requested resource";
-  return s;
-}
-
 }  // namespace
 
 OpenApiService::OpenApiService(const Registry& registry, std::string server_version)
@@ -726,7 +718,7 @@ ApiResult<Document> OpenApiService::Get(std::string_view raw_path, std::string_v
     }
     return NotAcceptable("only the following media types are accepted: application/json, application/com.github.proto-openapi.spec.v2@v1.0+protobuf");
   }
-  if (!Handles(path)) return PathNotFound();
+  if (!Handles(path)) return NotFound("", "", "");
   if (!wants_json) {
     return NotAcceptable("only the following media types are accepted: application/json");
   }
@@ -734,7 +726,7 @@ ApiResult<Document> OpenApiService::Get(std::string_view raw_path, std::string_v
   if (path == kV3Prefix) return Document{cache->index, "application/json"};
   std::string_view gv_path = path.substr(kV3Prefix.size() + 1);
   auto it = cache->documents.find(gv_path);
-  if (it == cache->documents.end()) return PathNotFound();
+  if (it == cache->documents.end()) return NotFound("", "", "");
   return it->second;
 }
 

@@ -324,16 +324,6 @@ std::optional<json::object> MergeMap(json::object original, const json::object& 
 
 // ---- JSON patch ----
 
-std::string_view GoJsonKind(const json::value& v) {
-  switch (v.kind()) {
-    case json::kind::object: return "object";
-    case json::kind::array: return "array";
-    case json::kind::string: return "string";
-    case json::kind::bool_: return "bool";
-    case json::kind::null: return "null";
-    default: return "number";
-  }
-}
 
 // A parsed JSON pointer. `tokens` empty means the whole document.
 std::vector<std::string> ParsePointer(const json::object& op, std::string_view field) {
@@ -520,6 +510,17 @@ std::string Lower(std::string_view s) {
 }
 
 }  // namespace
+
+std::string_view GoJsonKind(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::object: return "object";
+    case json::kind::array: return "array";
+    case json::kind::string: return "string";
+    case json::kind::bool_: return "bool";
+    case json::kind::null: return "null";
+    default: return "number";
+  }
+}
 
 // ---- MergeKeys ----
 

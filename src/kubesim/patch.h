@@ -124,5 +124,8 @@ std::string GoQuote(std::string_view s);
 std::string GoFloat(double d);
 std::string GoFormat(const boost::json::value& value);
 std::string GoJson(const boost::json::value& value);
+// Go's word for a JSON value's kind in decoding errors: "object", "array", "string", "bool",
+// "null" or "number".
+std::string_view GoJsonKind(const boost::json::value& value);
 
 }  // namespace airunway::kubesim

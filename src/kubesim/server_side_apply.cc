@@ -103,17 +103,6 @@ json::value ConvertYaml(const YAML::Node& node) {
   return nullptr;
 }
 
-std::string_view GoJsonKind(const json::value& v) {
-  switch (v.kind()) {
-    case json::kind::object: return "object";
-    case json::kind::array: return "array";
-    case json::kind::string: return "string";
-    case json::kind::bool_: return "bool";
-    case json::kind::null: return "null";
-    default: return "number";
-  }
-}
-
 // ---- field sets ----
 
 // A set of field paths in the FieldsV1 shape: children are keyed by path element
