@@ -1,7 +1,7 @@
 // WorkerPool: a bounded pool of threads for blocking work (libcurl calls, subprocesses, file
 // I/O) that coroutine handlers await without blocking an I/O thread:
 //
-//   auto result = co_await pool.Run([&] { return BlockingCall(); });
+//   auto result = co_await pool.Run([&] { return BlockingCall(); });   // see Run() on captures
 //   if (!result) co_return Response::Error(result.error());   // busy or the call threw
 //
 // The coroutine resumes on its own executor when the work is done. When more than
@@ -33,8 +33,17 @@ class WorkerPool {
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
 
-  template <typename F, typename R = std::invoke_result_t<F>>
-  boost::asio::awaitable<common::Result<R>> Run(F work) {
+  // `work` is taken by reference and must live until the co_await completes. With g++ 12, a
+  // closure that owns something (a string, a shared_ptr) must be a NAMED variable, not a
+  // temporary written inside the co_await expression: g++ 12 destroys such temporaries twice
+  // (a compiler bug, fixed in later releases; worker_pool_test.cc pins the safe form):
+  //
+  //   auto work = [request = std::move(r)] { return Fetch(request); };
+  //   auto result = co_await pool.Run(work);
+  //
+  // Closures that capture only by reference ([&]) are safe either way.
+  template <typename F, typename R = std::invoke_result_t<F&>>
+  boost::asio::awaitable<common::Result<R>> Run(F&& work) {
     static_assert(!std::is_void_v<R>, "return a value (e.g. bool or Status) from pooled work");
     if (pending_.fetch_add(1) >= max_pending_) {
       pending_.fetch_sub(1);
