@@ -204,6 +204,8 @@ std::string ListKindOf(const ResourceType& type) {
 
 struct ApiServer::Impl {
   ApiServerOptions options;
+  // Requests served (probes included), so tests can prove a client makes none.
+  std::atomic<std::uint64_t> request_count{0};
   Registry registry;
   Store store;
   LogBuffers logs;
@@ -222,6 +224,13 @@ struct ApiServer::Impl {
   std::thread house_thread;
   std::unique_ptr<asio::steady_timer> bookmark_timer;
   std::atomic<std::uint64_t> next_cluster_ip{1};
+
+  // Fault injection and outages (sim_faults.h; ApiServer::SetFaults/Pause/Resume).
+  FaultInjector faults;
+  std::atomic<bool> house_running{false};              // delayed responses need the house loop
+  std::optional<http::ServerOptions> listen_options;   // as Start built them, for Resume
+  std::uint16_t paused_port = 0;                       // owner thread only
+  bool paused = false;                                 // owner thread only
 
   explicit Impl(ApiServerOptions o)
       : options(std::move(o)),
@@ -255,7 +264,7 @@ struct ApiServer::Impl {
     server_options.error_renderer = [](const http::Request&, const common::Error& error) {
       return StatusResponse(FromHttpError(error));
     };
-    server_options.not_found = [this](http::Request& request) { return Handle(request); };
+    server_options.not_found = [this](http::Request& request) { return HandleWithFaults(request); };
     if (options.tls) {
       auto generated_ca = GenerateCa("kubesim-ca");
       if (!generated_ca) return generated_ca.error();
@@ -270,6 +279,7 @@ struct ApiServer::Impl {
       if (!serving) return serving.error();
       server_options.tls = http::TlsOptions{serving->cert_pem, serving->key_pem, ca.cert_pem};
     }
+    listen_options = server_options;
     server = std::make_unique<http::Server>(std::move(server_options), std::make_shared<http::Router>());
     if (auto listening = server->Listen(); !listening) return listening;
     std::string host = options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
@@ -286,6 +296,7 @@ struct ApiServer::Impl {
     }
     house_work.emplace(house.get_executor());
     house_thread = std::thread([this] { house.run(); });
+    house_running = true;
     ScheduleBookmarks();
     server->Start();
     return common::Status::Ok();
@@ -324,6 +335,7 @@ struct ApiServer::Impl {
   // ---------------------------------------------------------------- dispatch
 
   http::Response Handle(http::Request& request) {
+    request_count.fetch_add(1, std::memory_order_relaxed);
     const std::string& path = request.path;
     if (path == "/healthz" || path == "/livez" || path == "/readyz" || path.starts_with("/healthz/") ||
         path.starts_with("/livez/") || path.starts_with("/readyz/")) {
@@ -378,6 +390,52 @@ struct ApiServer::Impl {
       common::LogError("kubesim request failed", {{"path", path}, {"error", e.what()}});
       return StatusResponse(InternalError("an internal error occurred while handling the request"));
     }
+  }
+
+  // ---------------------------------------------------------------- faults (sim_faults.h)
+
+  static FaultRequest FaultRequestOf(const RequestInfo& info) {
+    return FaultRequest{info.verb, info.group, info.resource, info.subresource, info.namespace_name, info.name};
+  }
+
+  // Handle, with the configured faults in front. Only resource requests are faulted, so
+  // discovery keeps working; with no rules this is one atomic load.
+  http::Response HandleWithFaults(http::Request& request) {
+    if (!faults.Active()) return Handle(request);
+    RequestInfo info = ParseRequestInfo(request.method, request.path, std::string(request.Query("watch").value_or("")));
+    if (!info.resource_request || info.verb.empty()) return Handle(request);
+    FaultDecision decision = faults.Decide(FaultRequestOf(info));
+    http::Response response;
+    if (decision.error) {
+      response = StatusResponse(*decision.error);
+      if (decision.error->retry_after_seconds > 0) {
+        response.headers.Set("Retry-After", std::to_string(decision.error->retry_after_seconds));
+      }
+    } else {
+      response = Handle(request);
+    }
+    if (decision.latency.count() > 0 && !response.stream && house_running) {
+      return Delayed(std::move(response), decision.latency);
+    }
+    return response;
+  }
+
+  // Latency without holding an I/O thread: the handlers are synchronous, so the answer is
+  // computed now and its body handed to a stream that the housekeeping loop fills when the
+  // delay is over. Status line and headers go out at once; clients that read the body (all
+  // Kubernetes clients) see the whole delay, and their request timeouts fire as they would.
+  http::Response Delayed(http::Response response, std::chrono::milliseconds delay) {
+    auto stream = std::make_shared<http::BodyStream>();
+    auto timer = std::make_shared<asio::steady_timer>(house, delay);
+    timer->async_wait([timer, stream, body = std::move(response.body)](boost::system::error_code ec) mutable {
+      if (ec == asio::error::operation_aborted) return;
+      stream->Write(std::move(body));
+      stream->Close();
+    });
+    stream->OnCancel([this, timer] { asio::post(house, [timer] { timer->cancel(); }); });
+    response.body.clear();
+    response.stream = std::move(stream);
+    return response;
   }
 
   ApiResult<UserInfo> Authenticate(std::string_view token) const {
@@ -584,8 +642,14 @@ struct ApiServer::Impl {
       state->table = table;
       content_type = NegotiateTable(request.Header("Accept").value_or(""))->content_type;
     }
-    auto id = store.Watch(ApiServer::StoreResourceFor(type), info.namespace_name, watch,
-                          [state](const WatchEvent& event) { return state->stream->Write(EncodeEvent(*state, event)); });
+    // A resume from history an injected compaction dropped is refused like an expired one.
+    auto compacted = faults.Active() ? faults.CheckWatchResume(watch.resource_version, store.CurrentResourceVersion())
+                                     : std::nullopt;
+    auto id = compacted ? ApiResult<WatchId>(*compacted)
+                        : store.Watch(ApiServer::StoreResourceFor(type), info.namespace_name, watch,
+                                      [state](const WatchEvent& event) {
+                                        return state->stream->Write(EncodeEvent(*state, event));
+                                      });
     if (Failed(id)) {
       const ApiStatus& status = ErrorOf(id);
       if (status.code != 410) return StatusResponse(status);
@@ -599,6 +663,7 @@ struct ApiServer::Impl {
     }
     WatchId watch_id = ValueOf(id);
     state->id = watch_id;
+    ArmWatchFaults(info, state, watch_id, watch.resource_version);
     // The client went away or the server is stopping: unsubscribe off the writing thread
     // (this callback may run inside a store callback, under the store lock).
     state->stream->OnCancel([this, watch_id] { asio::post(house, [this, watch_id] { store.StopWatch(watch_id); }); });
@@ -615,6 +680,36 @@ struct ApiServer::Impl {
     }
     http::Response response = http::Response::Streaming(200, state->stream, content_type);
     return response;
+  }
+
+  // Injected watch faults: the stream is dropped (ends as on a server-side timeout), or
+  // expires with an in-stream 410 that also compacts history so the client must re-list.
+  void ArmWatchFaults(const RequestInfo& info, const std::shared_ptr<WatchState>& state, WatchId watch_id,
+                      const std::string& from_version) {
+    if (!faults.Active()) return;
+    WatchFaults limits = faults.WatchLimits(FaultRequestOf(info));
+    auto arm = [&](std::chrono::milliseconds after, bool expire) {
+      if (after.count() <= 0) return;
+      auto timer = std::make_shared<asio::steady_timer>(house, after);
+      timer->async_wait([this, timer, state, watch_id, expire, from_version](boost::system::error_code ec) {
+        if (ec == asio::error::operation_aborted) return;
+        store.StopWatch(watch_id);
+        if (expire) {
+          std::string current = store.CurrentResourceVersion();
+          faults.MarkCompacted(current);
+          json::object envelope;
+          envelope["type"] = "ERROR";
+          envelope["object"] = Gone(fmt::format("too old resource version: {} ({})",
+                                                from_version.empty() ? "0" : from_version, current))
+                                   .ToJson();
+          state->stream->Write(json::serialize(envelope) + "\n");
+        }
+        state->stream->Close();
+      });
+      state->stream->OnCancel([this, timer] { asio::post(house, [timer] { timer->cancel(); }); });
+    };
+    arm(limits.drop_after, false);
+    arm(limits.expire_after, true);
   }
 
   // ---------------------------------------------------------------- writes
@@ -1257,7 +1352,9 @@ ApiServer::~ApiServer() {
 common::Status ApiServer::Start() { return impl_->Start(); }
 void ApiServer::Stop() { impl_->Stop(); }
 void ApiServer::Wait() { impl_->Wait(); }
-std::uint16_t ApiServer::port() const { return impl_->server ? impl_->server->port() : 0; }
+std::uint64_t ApiServer::request_count() const { return impl_->request_count.load(std::memory_order_relaxed); }
+
+std::uint16_t ApiServer::port() const { return impl_->server ? impl_->server->port() : impl_->paused_port; }
 std::string ApiServer::url() const { return impl_->url; }
 const std::string& ApiServer::admin_token() const { return impl_->authenticator.admin_token(); }
 const std::string& ApiServer::ca_pem() const { return impl_->ca.cert_pem; }
@@ -1280,11 +1377,67 @@ LogBuffers& ApiServer::logs() { return impl_->logs; }
 Authenticator& ApiServer::authenticator() { return impl_->authenticator; }
 Authorizer& ApiServer::authorizer() { return impl_->authorizer; }
 
-http::Response ApiServer::Serve(http::Request& request) { return impl_->Handle(request); }
+http::Response ApiServer::Serve(http::Request& request) { return impl_->HandleWithFaults(request); }
 
 void ApiServer::SetServiceProxy(std::function<http::Response(const ProxyRequest&)> proxy) {
   std::lock_guard lock(impl_->proxy_mutex);
   impl_->service_proxy = std::move(proxy);
+}
+
+void ApiServer::SetFaults(FaultRules rules) { impl_->faults.SetRules(std::move(rules)); }
+FaultRules ApiServer::faults() const { return impl_->faults.rules(); }
+bool ApiServer::paused() const { return impl_->paused; }
+
+void ApiServer::Pause() {
+  Impl& impl = *impl_;
+  if (impl.paused || !impl.server || !impl.listen_options) return;
+  // The HTTP server is replaced on Resume; the Store, LogBuffers and tokens live in Impl.
+  impl.paused_port = impl.server->port();
+  impl.server->Stop();
+  impl.server->Wait();
+  impl.server.reset();  // the listening socket closes only with the Server object
+  impl.paused = true;
+}
+
+common::Status ApiServer::Resume() {
+  Impl& impl = *impl_;
+  if (!impl.paused) return common::Status::Ok();
+  http::ServerOptions options = *impl.listen_options;
+  options.port = impl.paused_port;
+  auto next = std::make_unique<http::Server>(std::move(options), std::make_shared<http::Router>());
+  if (auto listening = next->Listen(); !listening) {
+    return common::MakeError(listening.error().code, fmt::format("resuming kubesim on port {}: {}", impl.paused_port,
+                                                                 listening.error().message));
+  }
+  next->Start();
+  impl.server = std::move(next);
+  impl.paused = false;
+  return common::Status::Ok();
+}
+
+common::Status ApiServer::Restart() {
+  Pause();
+  return Resume();
+}
+
+common::Result<CertificateAndKey> ApiServer::IssueClientCertificate(const std::string& user,
+                                                                    const std::vector<std::string>& groups) const {
+  if (impl_->ca.key_pem.empty()) {
+    return common::MakeError(common::ErrorCode::kUnavailable,
+                             "kubesim issues client certificates only with TLS, after Start (there is no CA yet)");
+  }
+  if (user.empty()) return common::MakeError(common::ErrorCode::kInvalid, "a client certificate needs a user name (CN)");
+  return kubesim::IssueClientCertificate(impl_->ca, user, groups);
+}
+
+std::string ApiServer::KubeconfigForClientCertificate(const CertificateAndKey& certificate,
+                                                      const std::string& user_name) const {
+  auto options = impl_->KubeconfigOptionsFor("");
+  options.user_name = user_name;
+  options.client_cert_pem = certificate.cert_pem;
+  options.client_key_pem = certificate.key_pem;
+  auto rendered = RenderKubeconfig(options);
+  return rendered ? *rendered : std::string();
 }
 
 StoreResource ApiServer::StoreResourceFor(const ResourceType& type) {

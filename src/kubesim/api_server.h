@@ -15,7 +15,8 @@
 // It must never include src/kube (the project's client): the client is tested against it
 // as an independent server.
 //
-// Thread-safety: Start/Stop/Wait from one owner thread; store(), registry(), logs(),
+// Thread-safety: Start/Stop/Wait/Pause/Resume from one owner thread; SetFaults and
+// IssueClientCertificate from any thread; store(), registry(), logs(),
 // authenticator() and authorizer() are thread-safe objects usable from any thread while the
 // server runs.
 #pragma once
@@ -27,6 +28,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "http/message.h"
@@ -34,6 +36,7 @@
 #include "kubesim/auth.h"
 #include "kubesim/log_buffers.h"
 #include "kubesim/registry.h"
+#include "kubesim/sim_faults.h"
 #include "kubesim/store.h"
 
 namespace airunway::kubesim {
@@ -77,6 +80,8 @@ class ApiServer {
   void Wait();
 
   std::uint16_t port() const;
+  // How many requests this server has answered (every path, probes included).
+  std::uint64_t request_count() const;
   std::string url() const;  // "https://127.0.0.1:PORT"
   const std::string& admin_token() const;
   const std::string& ca_pem() const;  // empty without TLS
@@ -97,6 +102,29 @@ class ApiServer {
 
   // Answers service proxy requests; without one they get 503 "no endpoints available".
   void SetServiceProxy(std::function<http::Response(const ProxyRequest&)> proxy);
+
+  // ---- Fault injection, for reliability tests (rules and semantics: sim_faults.h) ----
+  // Replaces the API fault rules; they apply to requests arriving from now on. Latency is
+  // served without blocking an I/O thread: the status line and headers go out at once and
+  // the body follows after the delay (clients that read the whole body see the delay).
+  void SetFaults(FaultRules rules);
+  FaultRules faults() const;
+  // An outage: Pause closes the listener and every connection (open watches and log follows
+  // end) but keeps the store, pod logs, tokens and certificates; Resume listens again on the
+  // same port with the same CA and serving certificate, so kubeconfigs stay valid. Errors
+  // name the port when it cannot be bound again. From the owner thread, after Start.
+  void Pause();
+  common::Status Resume();
+  common::Status Restart();  // Pause, then Resume
+  bool paused() const;
+
+  // A client certificate signed by the cluster CA (user = CN, groups = O, as the apiserver
+  // reads them). kUnavailable without TLS or before Start (no CA yet). The CA key stays here.
+  common::Result<CertificateAndKey> IssueClientCertificate(const std::string& user,
+                                                           const std::vector<std::string>& groups = {}) const;
+  // A kubeconfig that authenticates with `certificate` (from IssueClientCertificate).
+  std::string KubeconfigForClientCertificate(const CertificateAndKey& certificate,
+                                             const std::string& user_name = "kubesim-user") const;
 
   // The StoreResource the store keys a served type by.
   static StoreResource StoreResourceFor(const ResourceType& type);

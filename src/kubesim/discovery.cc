@@ -17,7 +17,10 @@ boost::json::object VersionDocument(const VersionInfo& info) {
                       {"gitVersion", info.git_version}, {"gitCommit", info.git_commit},
                       {"gitTreeState", info.git_tree_state}, {"buildDate", info.build_date},
                       {"goVersion", info.go_version},   {"compiler", info.compiler},
-                      {"platform", info.platform}};
+                      {"platform", info.platform},
+                      // Not a Kubernetes field: lets AI Runway show a "simulated cluster" badge
+                      // (clients that decode /version into a struct ignore unknown keys).
+                      {"kubesim", true}};
 }
 
 // ---------------------------------------------------------------------------------------------

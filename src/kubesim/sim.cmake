@@ -1,9 +1,9 @@
 # sim part: the simulated cluster — workload controllers, scheduler, kubelet, service proxy,
 # scenarios (sim_*.*).
 list(APPEND KUBESIM_SOURCES sim_quantity.cc sim_objects.cc sim_scenario.cc sim_controller.cc
-  sim_workloads.cc sim_scheduler.cc sim_kubelet.cc sim_cluster.cc sim_service_proxy.cc)
+  sim_workloads.cc sim_scheduler.cc sim_kubelet.cc sim_cluster.cc sim_service_proxy.cc sim_faults.cc)
 list(APPEND KUBESIM_TESTS sim_quantity_test.cc sim_scenario_test.cc sim_controller_test.cc
-  sim_scheduler_test.cc sim_cluster_test.cc sim_service_proxy_test.cc)
+  sim_scheduler_test.cc sim_cluster_test.cc sim_service_proxy_test.cc sim_faults_test.cc)
 
 # Built-in scenarios: src/kubesim/scenarios/<name>.yaml become C++ raw strings in a generated
 # include, so the YAML files stay the single source and the binary needs no data files.

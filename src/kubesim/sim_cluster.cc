@@ -15,6 +15,63 @@ namespace {
 
 bool IsAlreadyExists(const ApiStatus& s) { return s.code == 409 && s.reason == "AlreadyExists"; }
 
+struct SeedNode {
+  std::string name;
+  std::string ip;
+};
+
+// Pod `index` of a pod set: bound, Running and Ready as a kubelet would have reported it (so
+// a large cluster loads without replaying 50,000 start-ups), or plain Pending.
+json::object MakePodSetPod(const PodSet& set, int index, const SeedNode* node) {
+  const std::string name = fmt::format("{}-{:05}", set.name, index);
+  json::object container{{"name", "main"},
+                         {"image", set.image},
+                         {"imagePullPolicy", "IfNotPresent"},
+                         {"resources", json::object{{"requests", json::object{{"cpu", set.cpu}, {"memory", set.memory}}}}}};
+  json::object spec{{"containers", json::array{container}},
+                    {"restartPolicy", "Always"},
+                    {"schedulerName", "default-scheduler"},
+                    {"terminationGracePeriodSeconds", 30}};
+  json::object pod{{"apiVersion", "v1"},
+                   {"kind", "Pod"},
+                   {"metadata", json::object{{"name", name}, {"namespace", set.ns},
+                                             {"labels", json::object{{"app", set.name}}}}}};
+  if (node == nullptr || !set.running) {
+    pod["spec"] = std::move(spec);
+    pod["status"] = json::object{{"phase", "Pending"}, {"qosClass", "Burstable"}};
+    return pod;
+  }
+  spec["nodeName"] = node->name;
+  pod["spec"] = std::move(spec);
+  const std::string now = NowRfc3339();
+  const std::string pod_ip = fmt::format("10.{}.{}.{}", 128 + (index / 65536) % 128, (index / 256) % 256, index % 256);
+  auto condition = [&](const char* type) {
+    return json::object{{"type", type}, {"status", "True"}, {"lastProbeTime", nullptr}, {"lastTransitionTime", now}};
+  };
+  json::object status{
+      {"phase", "Running"},
+      {"hostIP", node->ip},
+      {"hostIPs", json::array{json::object{{"ip", node->ip}}}},
+      {"podIP", pod_ip},
+      {"podIPs", json::array{json::object{{"ip", pod_ip}}}},
+      {"startTime", now},
+      {"qosClass", "Burstable"},
+      {"conditions", json::array{condition("PodReadyToStartContainers"), condition("Initialized"),
+                                 condition("ContainersReady"), condition("Ready"), condition("PodScheduled")}},
+      {"containerStatuses",
+       json::array{json::object{{"name", "main"},
+                                {"image", set.image},
+                                {"imageID", "sha256:" + simjson::ShortHash(set.image, 40)},
+                                {"containerID", "containerd://" + simjson::ShortHash(set.ns + "/" + name, 32)},
+                                {"ready", true},
+                                {"started", true},
+                                {"restartCount", 0},
+                                {"state", json::object{{"running", json::object{{"startedAt", now}}}}},
+                                {"lastState", json::object()}}}}};
+  pod["status"] = std::move(status);
+  return pod;
+}
+
 }  // namespace
 
 SimulatedCluster::SimulatedCluster(Store& store, LogBuffers& logs, Scenario scenario, SimulatedClusterOptions options)
@@ -153,6 +210,48 @@ common::Status SimulatedCluster::Seed() {
       return common::MakeError(common::ErrorCode::kInternal,
                                fmt::format("seeding {} {}: {}", simjson::Str(object, "kind"), simjson::Name(object),
                                            error->message));
+    }
+  }
+  return SeedPodSets(*scenario);
+}
+
+common::Status SimulatedCluster::SeedPodSets(const Scenario& scenario) {
+  if (scenario.pod_sets.empty()) return common::Status::Ok();
+  const SimResources& res = context_->res;
+  CreateOptions keep;
+  keep.keep_status = true;
+  // The seeded nodes by pool, with the InternalIP MakeNode gave them.
+  std::map<std::string, std::vector<SeedNode>> by_pool;
+  std::vector<SeedNode> all;
+  for (json::object& node : scenario.Nodes()) {
+    SeedNode seed{simjson::Name(node), ""};
+    if (const json::object* status = simjson::Obj(node, "status")) {
+      if (const json::array* addresses = simjson::Arr(*status, "addresses")) {
+        for (const json::value& a : *addresses) {
+          if (a.is_object() && simjson::Str(a.get_object(), "type") == "InternalIP") seed.ip = simjson::Str(a.get_object(), "address");
+        }
+      }
+    }
+    const json::object* meta = simjson::Obj(node, "metadata");
+    const json::object* labels = meta ? simjson::Obj(*meta, "labels") : nullptr;
+    by_pool[labels ? simjson::Str(*labels, "agentpool") : std::string()].push_back(seed);
+    all.push_back(std::move(seed));
+  }
+  for (const PodSet& set : scenario.pod_sets) {
+    json::object ns{{"apiVersion", "v1"},
+                    {"kind", "Namespace"},
+                    {"metadata", json::object{{"name", set.ns}, {"labels", json::object{{"kubernetes.io/metadata.name", set.ns}}}}},
+                    {"spec", json::object{{"finalizers", json::array{"kubernetes"}}}},
+                    {"status", json::object{{"phase", "Active"}}}};
+    (void)store_.Create(res.namespaces, "", std::move(ns), keep);
+    const std::vector<SeedNode>& nodes = set.node_pool.empty() ? all : by_pool[set.node_pool];
+    for (int i = 0; i < set.count; ++i) {
+      const SeedNode* node = nodes.empty() ? nullptr : &nodes[static_cast<std::size_t>(i) % nodes.size()];
+      auto created = store_.Create(res.pods, set.ns, MakePodSetPod(set, i, node), keep);
+      if (auto* error = std::get_if<ApiStatus>(&created); error && !IsAlreadyExists(*error)) {
+        return common::MakeError(common::ErrorCode::kInternal,
+                                 fmt::format("seeding pod set {} pod {}: {}", set.name, i, error->message));
+      }
     }
   }
   return common::Status::Ok();

@@ -86,6 +86,7 @@ class SimulatedCluster {
 
  private:
   common::Status Seed();
+  common::Status SeedPodSets(const Scenario& scenario);
 
   Store& store_;
   SimulatedClusterOptions options_;

@@ -391,5 +391,50 @@ TEST_F(SimClusterTest, ControllersCanBeSwitchedOff) {
   ASSERT_TRUE(waiter_.Wait([&] { return PodReady(*Get(res_.pods, "waits")); }));
 }
 
+TEST(SimClusterPodSetTest, SeededRunningPodsAreAdoptedAndPendingOnesScheduled) {
+  Store store;
+  LogBuffers logs;
+  Scenario scenario = TestScenario();
+  PodSet running;
+  running.name = "batch";
+  running.ns = "scale";
+  running.count = 5;
+  running.node_pool = "gpua100";
+  PodSet pending = running;
+  pending.name = "queued";
+  pending.count = 1;
+  pending.running = false;
+  scenario.pod_sets = {running, pending};
+  SimulatedCluster cluster(store, logs, scenario);
+  StoreWaiter waiter(store);
+  ASSERT_TRUE(cluster.Start());
+  SimResources res = SimResources::Builtin();
+
+  auto get = [&](const std::string& name) {
+    auto got = store.Get(res.pods, "scale", name);
+    return IsOk(got) ? std::get<ObjectPtr>(got) : nullptr;
+  };
+  ObjectPtr first = get("batch-00000");
+  ASSERT_TRUE(first);
+  EXPECT_EQ(Str(*Obj(*first, "spec"), "nodeName"), "a100-000000");
+  EXPECT_EQ(Str(*Obj(*first, "status"), "phase"), "Running");
+  EXPECT_EQ(Str(*Obj(*get("batch-00001"), "spec"), "nodeName"), "a100-000001");
+  // The pending pod goes through the scheduler and kubelet as usual.
+  EXPECT_TRUE(waiter.Wait([&] {
+    ObjectPtr pod = get("queued-00000");
+    const json::object* status = pod ? Obj(*pod, "status") : nullptr;
+    return status && Str(*status, "phase") == "Running";
+  }));
+  // Adopted pods were not restarted: no status rewrite, no Pulling events.
+  EXPECT_EQ(Str(*Obj(*get("batch-00000"), "metadata"), "resourceVersion"),
+            Str(*Obj(*first, "metadata"), "resourceVersion"));
+  auto events = store.List(res.events, "scale");
+  ASSERT_TRUE(IsOk(events));
+  for (const ObjectPtr& e : std::get<ListResult>(events).items) {
+    EXPECT_EQ(Str(*Obj(*e, "involvedObject"), "name"), "queued-00000");
+  }
+  cluster.Stop();
+}
+
 }  // namespace
 }  // namespace airunway::kubesim

@@ -322,12 +322,21 @@ class Kubelet final : public SimController {
     if (BeingDeleted(*pod)) return;
     const auto scenario = ctx_.scenario();
     const SteadyClock::time_point now = SteadyClock::now();
-    if (it == pods_.end()) it = pods_.emplace(key, NewRuntime(*pod, *spec, *scenario, now)).first;
+    bool adopted = false;
+    if (it == pods_.end()) {
+      if (auto running = Adopt(*pod, *spec, *scenario, now)) {
+        it = pods_.emplace(key, std::move(*running)).first;
+        adopted = true;
+      } else {
+        it = pods_.emplace(key, NewRuntime(*pod, *spec, *scenario, now)).first;
+      }
+    }
     PodRuntime& rt = it->second;
 
-    for (ContainerRuntime& c : rt.containers) Advance(*pod, rt, c, *scenario, now);
-
-    WriteStatus(*pod, rt);
+    if (!adopted) {
+      for (ContainerRuntime& c : rt.containers) Advance(*pod, rt, c, *scenario, now);
+      WriteStatus(*pod, rt);
+    }
     SteadyClock::time_point next = SteadyClock::time_point::max();
     for (const ContainerRuntime& c : rt.containers) {
       if (c.step != Step::kTerminated) next = std::min(next, NextWake(c, *scenario));
@@ -378,6 +387,57 @@ class Kubelet final : public SimController {
                            FieldPath(c));
         rt.containers.push_back(std::move(c));
       }
+    }
+    return rt;
+  }
+
+  // A pod that is already Running and Ready (seeded so by a scenario's podSets, or left by an
+  // earlier run of this kubelet) is taken over as it is, as a restarted kubelet does: no image
+  // pull, no events, no status write. Nullopt when the pod still has to be started.
+  std::optional<PodRuntime> Adopt(const json::object& pod, const json::object& spec, const Scenario& scenario,
+                                  SteadyClock::time_point now) const {
+    const json::object* status = Obj(pod, "status");
+    if (!status || Str(*status, "phase") != "Running" || Str(*status, "podIP").empty()) return std::nullopt;
+    const json::object* ready = Condition(pod, "Ready");
+    if (!ready || Str(*ready, "status") != "True") return std::nullopt;
+    const json::array* statuses = Arr(*status, "containerStatuses");
+    const json::array* containers = Arr(spec, "containers");
+    if (!statuses || !containers || statuses->size() != containers->size()) return std::nullopt;
+    PodRuntime rt;
+    rt.uid = Uid(pod);
+    rt.node = Str(spec, "nodeName");
+    rt.restart_policy = Str(spec, "restartPolicy").empty() ? "Always" : Str(spec, "restartPolicy");
+    rt.start_time = Str(*status, "startTime");
+    rt.pod_ip = Str(*status, "podIP");
+    rt.host_ip = Str(*status, "hostIP");
+    for (const json::value& cv : *containers) {
+      if (!cv.is_object()) return std::nullopt;
+      const json::object* observed = nullptr;
+      for (const json::value& sv : *statuses) {
+        if (sv.is_object() && Str(sv.get_object(), "name") == Str(cv.get_object(), "name")) observed = &sv.get_object();
+      }
+      const json::object* state = observed ? Obj(*observed, "state") : nullptr;
+      const json::object* running = state ? Obj(*state, "running") : nullptr;
+      if (!running || observed->if_contains("ready") == nullptr || !observed->at("ready").is_bool() ||
+          !observed->at("ready").get_bool()) {
+        return std::nullopt;
+      }
+      ContainerRuntime c;
+      c.name = Str(cv.get_object(), "name");
+      c.image = Str(cv.get_object(), "image");
+      c.server = DescribeModelServer(cv.get_object());
+      c.step = Step::kRunning;
+      c.ever_started = true;
+      c.ready = true;
+      c.waiting_reason.clear();
+      c.container_id = Str(*observed, "containerID");
+      c.started_at = Str(*running, "startedAt");
+      c.restarts = static_cast<int>(Int(*observed, "restartCount", 0));
+      c.next_log = now + scenario.timing.log_interval;
+      if (scenario.FindFault(FaultType::kCrash, Namespace(pod), Name(pod), c.image)) {
+        c.crash_at = now + scenario.timing.crash_after;
+      }
+      rt.containers.push_back(std::move(c));
     }
     return rt;
   }

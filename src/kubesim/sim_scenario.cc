@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <regex>
@@ -310,6 +311,69 @@ common::Result<Scenario> ParseScenario(std::string_view yaml) {
       scenario.objects.push_back(o.get_object());
     }
   }
+  if (const json::array* sets = ArrayAt(r, root, "podSets")) {
+    for (std::size_t i = 0; i < sets->size(); ++i) {
+      Reader sr{fmt::format("podSets[{}].", i), {}};
+      if (!(*sets)[i].is_object()) return Invalid(fmt::format("podSets[{}]: expected a mapping", i));
+      const json::object& o = (*sets)[i].get_object();
+      PodSet set;
+      set.name = sr.Text(o, "name", "");
+      if (set.name.empty()) return Invalid(fmt::format("podSets[{}].name: required", i));
+      set.ns = sr.Text(o, "namespace", set.ns);
+      set.count = static_cast<int>(sr.Integer(o, "count", 0));
+      if (set.count < 0) sr.Fail("count", "must not be negative");
+      set.image = sr.Text(o, "image", set.image);
+      set.cpu = sr.Text(o, "cpu", set.cpu);
+      set.memory = sr.Text(o, "memory", set.memory);
+      set.node_pool = sr.Text(o, "nodePool", "");
+      set.running = sr.Bool(o, "running", true);
+      if (!set.node_pool.empty() &&
+          std::none_of(scenario.node_pools.begin(), scenario.node_pools.end(),
+                       [&](const NodePool& pool) { return pool.name == set.node_pool; })) {
+        sr.Fail("nodePool", fmt::format("no node pool named \"{}\"", set.node_pool));
+      }
+      if (sr.error) return *sr.error;
+      scenario.pod_sets.push_back(std::move(set));
+    }
+  }
+
+  if (const json::array* users = ArrayAt(r, root, "users")) {
+    for (std::size_t i = 0; i < users->size(); ++i) {
+      Reader ur{fmt::format("users[{}].", i), {}};
+      if (!(*users)[i].is_object()) return Invalid(fmt::format("users[{}]: expected a mapping", i));
+      const json::object& o = (*users)[i].get_object();
+      ScenarioUser user;
+      user.name = ur.Text(o, "name", "");
+      user.token = ur.Text(o, "token", "");
+      user.uid = ur.Text(o, "uid", "");
+      if (user.name.empty()) ur.Fail("name", "required");
+      if (user.token.empty()) ur.Fail("token", "required");
+      if (const json::array* groups = ArrayAt(ur, o, "groups")) {
+        for (const json::value& g : *groups) {
+          if (!g.is_string()) {
+            ur.Fail("groups", "expected a list of strings");
+            break;
+          }
+          user.groups.emplace_back(g.get_string());
+        }
+      }
+      if (ur.error) return *ur.error;
+      scenario.users.push_back(std::move(user));
+    }
+  }
+
+  if (const json::value* policy = root.if_contains("authorization"); policy != nullptr && !policy->is_null()) {
+    auto parsed = AuthorizationPolicyFromJson(*policy);
+    if (!parsed) return Invalid("authorization: " + parsed.error().message);
+    scenario.authorization = std::move(*parsed);
+  }
+
+  if (const json::value* faults = root.if_contains("apiFaults"); faults != nullptr && !faults->is_null()) {
+    auto parsed = FaultRulesFromJson(*faults);
+    if (!parsed) return Invalid(parsed.error().message);
+    scenario.api_faults = std::move(*parsed);
+  }
+
   if (r.error) return *r.error;
   return scenario;
 }

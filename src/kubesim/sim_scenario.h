@@ -44,6 +44,24 @@
 //       exitCode: 1              # Crash
 //   objects:                     # manifests created after the nodes (any kind the server serves)
 //     - {apiVersion: v1, kind: ConfigMap, metadata: {name: x, namespace: kube-system}, data: {}}
+//   podSets:                     # many pods at once (scale tests), created after `objects`
+//     - name: batch              # (required) pods are <name>-<5-digit index>, labelled app=<name>
+//       namespace: default       # created when missing
+//       count: 1000
+//       image: registry.k8s.io/pause:3.10
+//       cpu: 100m                # requests
+//       memory: 128Mi
+//       nodePool: cpu            # bound round-robin to this pool's nodes ("" = every node)
+//       running: true            # true: seeded already bound, Running and Ready (the kubelet
+//                                #   adopts them without replaying start-up); false: Pending,
+//                                #   left to the scheduler and kubelet
+//   users:                       # bearer tokens the API server accepts (besides the admin's)
+//     - {name: alice, token: alice-token, groups: [ml-team], uid: "1001"}
+//   authorization:               # who may do what: the policy format of kubesim/auth.h;
+//     rules:                     #   absent = allow every authenticated user
+//       - {users: [alice], verbs: [get, list, watch], apiGroups: [""], resources: [pods]}
+//   apiFaults:                   # API fault injection: the format of kubesim/sim_faults.h
+//     - {verbs: [list], resources: [pods], status: 503, message: "etcd is unavailable"}
 //
 // Thread-safety: plain values and pure functions.
 #pragma once
@@ -59,6 +77,8 @@
 #include <vector>
 
 #include "common/result.h"
+#include "kubesim/auth.h"
+#include "kubesim/sim_faults.h"
 
 namespace airunway::kubesim {
 
@@ -122,6 +142,24 @@ struct Fault {
   bool Matches(std::string_view pod_ns, std::string_view pod_name, std::string_view image) const;
 };
 
+struct PodSet {
+  std::string name;
+  std::string ns = "default";
+  int count = 0;
+  std::string image = "registry.k8s.io/pause:3.10";
+  std::string cpu = "100m";
+  std::string memory = "128Mi";
+  std::string node_pool;
+  bool running = true;
+};
+
+struct ScenarioUser {
+  std::string name;
+  std::string token;
+  std::string uid;
+  std::vector<std::string> groups;
+};
+
 struct Scenario {
   std::string name;
   std::string description;
@@ -129,6 +167,10 @@ struct Scenario {
   std::vector<NodePool> node_pools;
   std::vector<Fault> faults;
   std::vector<boost::json::object> objects;
+  std::vector<PodSet> pod_sets;
+  std::vector<ScenarioUser> users;
+  std::optional<AuthorizationPolicy> authorization;  // nullopt: the server's default
+  FaultRules api_faults;
 
   // The first fault of `type` matching the container; nullptr when none.
   const Fault* FindFault(FaultType type, std::string_view pod_ns, std::string_view pod_name,

@@ -65,6 +65,49 @@ TEST(SimScenarioTest, BuiltinsParseAndLargeHasFiveThousandNodes) {
   int total = 0;
   for (const NodePool& p : large->node_pools) total += p.count;
   EXPECT_EQ(total, 5000);
+  int pods = 0;
+  for (const PodSet& set : large->pod_sets) pods += set.count;
+  EXPECT_EQ(pods, 50000);
+}
+
+TEST(SimScenarioTest, ParsesPodSetsUsersAuthorizationAndApiFaults) {
+  auto s = ParseScenario(R"(
+nodePools: [{name: cpu, count: 2}]
+podSets:
+  - {name: web, namespace: shop, count: 3, nodePool: cpu, cpu: 250m}
+  - {name: queued, count: 1, running: false}
+users:
+  - {name: alice, token: alice-token, groups: [ml-team, viewers], uid: "1001"}
+authorization:
+  rules:
+    - {users: [alice], verbs: [get, list], apiGroups: [""], resources: [pods]}
+apiFaults: {seed: 3, rules: [{verbs: [list], status: 429}]}
+)");
+  ASSERT_TRUE(s) << s.error().message;
+  ASSERT_EQ(s->pod_sets.size(), 2u);
+  EXPECT_EQ(s->pod_sets[0].ns, "shop");
+  EXPECT_EQ(s->pod_sets[0].cpu, "250m");
+  EXPECT_TRUE(s->pod_sets[0].running);
+  EXPECT_FALSE(s->pod_sets[1].running);
+  ASSERT_EQ(s->users.size(), 1u);
+  EXPECT_EQ(s->users[0].token, "alice-token");
+  EXPECT_EQ(s->users[0].groups, (std::vector<std::string>{"ml-team", "viewers"}));
+  ASSERT_TRUE(s->authorization);
+  EXPECT_FALSE(s->authorization->allow_all);
+  ASSERT_EQ(s->authorization->rules.size(), 1u);
+  EXPECT_EQ(s->api_faults.seed, 3u);
+  ASSERT_EQ(s->api_faults.rules.size(), 1u);
+  EXPECT_EQ(s->api_faults.rules[0].status, 429);
+
+  auto no_token = ParseScenario("users: [{name: bob}]");
+  ASSERT_FALSE(no_token);
+  EXPECT_EQ(no_token.error().message, "scenario: users[0].token: required");
+  auto bad_pool = ParseScenario("podSets: [{name: x, count: 1, nodePool: gpu}]");
+  ASSERT_FALSE(bad_pool);
+  EXPECT_EQ(bad_pool.error().message, "scenario: podSets[0].nodePool: no node pool named \"gpu\"");
+  auto bad_policy = ParseScenario("authorization: {rules: [{users: [a], verbs: [get], resources: [pods], namespace: x}]}");
+  ASSERT_FALSE(bad_policy);
+  EXPECT_NE(bad_policy.error().message.find("scenario: authorization: "), std::string::npos) << bad_policy.error().message;
 }
 
 TEST(SimScenarioTest, ParsesTimingFaultsAndReportsBadKeys) {

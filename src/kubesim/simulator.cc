@@ -32,6 +32,16 @@ common::Status Simulator::Start() {
       return common::MakeError(scenario.error().code,
                                fmt::format("scenario \"{}\": {}", options_.scenario, scenario.error().message));
     }
+    // The API side of the scenario: extra identities, who may do what, and API faults.
+    for (const ScenarioUser& user : scenario->users) {
+      if (auto added = api_.authenticator().AddToken(user.token, UserInfo{user.name, user.uid, user.groups});
+          !added) {
+        return common::MakeError(added.error().code, fmt::format("scenario \"{}\": users: {}", options_.scenario,
+                                                                 added.error().message));
+      }
+    }
+    if (scenario->authorization && !options_.api.authorization) api_.authorizer().SetPolicy(*scenario->authorization);
+    if (!scenario->api_faults.rules.empty()) api_.SetFaults(scenario->api_faults);
     SimulatedClusterOptions cluster_options;
     cluster_options.registry = &api_.registry();
     cluster_options.store_resource_for = &ApiServer::StoreResourceFor;

@@ -178,5 +178,16 @@ TEST_F(InProcessTest, AuthCanIForARestrictedUser) {
                         "list resource \"pods\" in API group \"\" in the namespace \"team-b\""));
 }
 
+TEST_F(InProcessTest, AuthWhoamiWithAClientCertificate) {
+  auto certificate = sim_->IssueClientCertificate("carol", {"ml-team", "oncall"});
+  ASSERT_TRUE(certificate) << certificate.error().message;
+  Kubectl carol(files_.Write("carol.kubeconfig", sim_->KubeconfigForClientCertificate(*certificate, "carol")),
+                files_.path() + "/carol-cache");
+  auto whoami = carol.Run({"auth", "whoami"});
+  ASSERT_EQ(whoami.exit_code, 0) << whoami.Describe();
+  EXPECT_THAT(whoami.out, ::testing::ContainsRegex("Username +carol\n"));
+  EXPECT_THAT(whoami.out, ::testing::ContainsRegex("Groups +\\[ml-team oncall system:authenticated\\]\n"));
+}
+
 }  // namespace
 }  // namespace airunway::conformance
