@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cli/controller.h"
 #include "cli/serve.h"
 #include "cli/sim.h"
 #include "common/build_info.h"
@@ -25,11 +26,10 @@ struct Pending {
 constexpr Pending kNotBuiltYet[] = {
     {"login", "Put a Kubernetes token into the browser and a local credentials file", "auth and login"},
     {"logout", "Remove the local credentials written by login", "auth and login"},
-    {"controller", "Reconcile ModelDeployments into provider resources", "issue 6 (the controller)"},
 };
 
 bool IsKnownSubcommand(std::string_view arg) {
-  if (arg == "serve" || arg == "version" || arg == "sim") return true;
+  if (arg == "serve" || arg == "version" || arg == "sim" || arg == "controller") return true;
   for (const auto& pending : kNotBuiltYet) {
     if (arg == pending.name) return true;
   }
@@ -47,6 +47,8 @@ int main(int argc, char** argv) {
   auto* serve = airunway::cli::AddServeCommand(app, serve_options);
   airunway::cli::SimOptions sim_options;
   auto* sim = airunway::cli::AddSimCommand(app, sim_options);
+  airunway::cli::ControllerCommandOptions controller_options;
+  auto* controller = airunway::cli::AddControllerCommand(app, controller_options);
   auto* version = app.add_subcommand("version", "Print the version and git commit");
   std::vector<CLI::App*> pending;
   for (const auto& entry : kNotBuiltYet) {
@@ -86,6 +88,7 @@ int main(int argc, char** argv) {
     }
   }
   if (sim->parsed()) return airunway::cli::RunSim(sim_options);
+  if (controller->parsed()) return airunway::cli::RunControllerCommand(controller_options);
   if (serve->parsed()) return airunway::cli::RunServe(serve_options);
   return 2;
 }

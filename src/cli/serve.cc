@@ -3,19 +3,32 @@
 #include <fmt/format.h>
 #include <signal.h>
 
+#include <cctype>
 #include <charconv>
+#include <chrono>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <thread>
 
+#include "api/cluster.h"
+#include "api/deployments.h"
 #include "api/health.h"
+#include "api/models.h"
+#include "api/openapi.h"
+#include "api/providers.h"
+#include "api/runtimes.h"
+#include "api/settings.h"
 #include "cli/signals.h"
 #include "common/logging.h"
 #include "http/middleware.h"
 #include "http/server.h"
 #include "http/static_assets.h"
+#include "http/worker_pool.h"
+#include "kube/config.h"
+#include "services/cluster/cluster_service.h"
+#include "services/deployments/logs.h"
 #include "cli/web_assets.h"
 
 namespace airunway::cli {
@@ -43,8 +56,15 @@ std::string NoClusterReason(const ServeOptions& options) {
   if (options.demo) {
     return "demo mode: the simulated cluster is not part of this build yet, so the server runs without a cluster";
   }
-  return "no cluster connection: the Kubernetes client is not part of this build yet, so the server runs "
-         "without a cluster";
+  return "no cluster connection: no kubeconfig was found (--kubeconfig, KUBECONFIG, ~/.kube/config) and this "
+         "is not a pod in a cluster, so the server runs without a cluster";
+}
+
+bool AuthEnabled() {
+  auto value = Env("AUTH_ENABLED").value_or("");
+  std::string lower;
+  for (char c : value) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower == "true" || value == "1";
 }
 
 http::Response ApiNotFound(const http::Request& request) {
@@ -64,6 +84,8 @@ CLI::App* AddServeCommand(CLI::App& app, ServeOptions& options) {
   serve->add_option("--kubeconfig", options.kubeconfig, "Path to a kubeconfig file");
   serve->add_option("--context", options.context, "Kubeconfig context to use");
   serve->add_flag("--demo", options.demo, "Run on a simulated GPU cluster in this process");
+  serve->add_option("--catalog", options.catalog,
+                    "A model catalog file (JSON) to use instead of the built-in curated catalog");
   serve->add_option("--log-level", options.log_level_flag,
                     "trace, debug, info, warn, error or off [env LOG_LEVEL, default info]");
   return serve;
@@ -113,9 +135,69 @@ int RunServe(const ServeOptions& options) {
   if (!cors_warning.empty()) common::LogWarn(cors_warning);
 
 
+  std::chrono::milliseconds staleness{180'000};
+  if (auto env = Env("PROVIDER_HEALTH_STALENESS_MS"); env && !env->empty()) {
+    long long value = 0;
+    auto [ptr, ec] = std::from_chars(env->data(), env->data() + env->size(), value);
+    if (ec != std::errc() || ptr != env->data() + env->size() || value <= 0) {
+      std::cerr << fmt::format("airunway serve: invalid PROVIDER_HEALTH_STALENESS_MS \"{}\": expected a positive "
+                               "number of milliseconds\n",
+                               *env);
+      return 2;
+    }
+    staleness = std::chrono::milliseconds(value);
+  }
+
+  // The cluster: an explicit --kubeconfig/--context must load; otherwise the usual discovery
+  // (KUBECONFIG, ~/.kube/config, in-cluster), and without any the server runs without one.
+  api::ClusterApi cluster_api;
+  cluster_api.default_namespace = default_namespace;
+  cluster_api.auth_enabled = AuthEnabled();
+  cluster_api.provider_staleness = staleness;
+  cluster_api.no_cluster_reason = NoClusterReason(options);
+  std::string cluster_line = cluster_api.no_cluster_reason;
+  if (!options.demo) {
+    auto config = kube::LoadConfig({.kubeconfig_path = options.kubeconfig, .context = options.context});
+    if (!config) {
+      bool explicit_choice = !options.kubeconfig.empty() || !options.context.empty() || Env("KUBECONFIG");
+      if (explicit_choice || config.error().code != common::ErrorCode::kNotFound) {
+        std::cerr << "airunway serve: cannot use the kubeconfig: " << config.error().message << "\n";
+        return 2;
+      }
+    } else {
+      services::cluster::ClusterOptions cluster_options;
+      cluster_options.default_namespace = default_namespace;
+      cluster_api.cluster = std::make_shared<services::cluster::ClusterService>(*config, cluster_options);
+      cluster_line = fmt::format("cluster: context \"{}\" at {} (caches load in the background)",
+                                 config->context_name, config->server);
+    }
+  }
+  // Blocking Kubernetes calls (writes, one-shot logs) run here, never on an I/O thread.
+  cluster_api.pool = std::make_shared<http::WorkerPool>(8, 512);
+  if (cluster_api.cluster) {
+    cluster_api.logs = std::make_shared<services::deployments::LogStreamer>(cluster_api.cluster->shared_client(), 32);
+    cluster_api.cluster->Start();
+  }
+
+  // Models, HuggingFace search, OAuth and token secrets. A bad catalog stops start-up.
+  auto models = api::MakeModelsAreaDeps({.catalog_path = options.catalog},
+                                        cluster_api.cluster ? cluster_api.cluster->shared_client() : nullptr,
+                                        *cluster_api.pool);
+  if (!models) {
+    std::cerr << "airunway serve: " << models.error().message << "\n";
+    return 2;
+  }
+
   auto router = std::make_shared<http::Router>();
-  std::string no_cluster = NoClusterReason(options);
-  api::RegisterHealthRoutes(*router, api::NoClusterStatus(default_namespace, no_cluster));
+  std::string no_cluster = cluster_line;
+  api::RegisterHealthRoutes(*router, api::ClusterStatusFrom(cluster_api));
+  api::RegisterClusterRoutes(*router, cluster_api);
+  api::RegisterSettingsRoutes(*router, cluster_api);
+  api::RegisterProviderRoutes(*router, cluster_api);
+  api::RegisterDeploymentRoutes(*router, cluster_api);
+  api::RegisterRuntimeRoutes(*router, cluster_api);
+  api::RegisterModelsArea(*router, *models);
+  api::RegisterOpenApiRoutes(*router);
 
   auto assets = std::make_shared<http::StaticAssets>(EmbeddedWebFiles());
 
@@ -168,6 +250,10 @@ int RunServe(const ServeOptions& options) {
   });
   server.Run();
   signals.Detach(stopper);
+  // Streams first (they use the client), then the pool, then informers and the client.
+  cluster_api.logs.reset();
+  if (cluster_api.pool) cluster_api.pool->Stop();
+  if (cluster_api.cluster) cluster_api.cluster->Stop();
   common::LogInfo("stopped");
   common::FlushLogs();
   return 0;

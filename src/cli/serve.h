@@ -17,6 +17,7 @@ struct ServeOptions {
   std::string context;
   bool demo = false;
   std::string log_level_flag;  // empty when not given (then LOG_LEVEL, then info)
+  std::string catalog;         // a model catalog file replacing the built-in one
 };
 
 // Adds the `serve` subcommand and its flags to `app`.

@@ -211,7 +211,8 @@ TEST(ServeFlagsTest, BadFlagsAndEnvironmentStopStartupNamingTheValue) {
       {{"serve", "--log-level", "loud"}, {}, "--log-level \"loud\""},
       {{"serve", "--port", "0"}, {"LOG_LEVEL=chatty"}, "LOG_LEVEL \"chatty\""},
       {{"serve", "--no-such-flag"}, {}, "--no-such-flag"},
-      {{"controller"}, {}, "not built yet"},
+      {{"controller", "--workers", "0"}, {}, "--workers 0 is out of range"},
+      {{"controller", "--providers", "nope"}, {}, "unknown provider \"nope\""},
   };
   for (auto& c : cases) {
     std::vector<std::string> argv{AirunwayBinary()};
