@@ -13,13 +13,9 @@
 #include <thread>
 
 #include "api/cluster.h"
-#include "api/deployments.h"
-#include "api/health.h"
 #include "api/models.h"
-#include "api/openapi.h"
-#include "api/providers.h"
-#include "api/runtimes.h"
-#include "api/settings.h"
+#include "api/routes.h"
+#include "cli/demo.h"
 #include "cli/signals.h"
 #include "common/logging.h"
 #include "http/middleware.h"
@@ -52,10 +48,7 @@ std::optional<std::uint16_t> ParsePort(std::string_view text) {
 }
 
 // Why there is no cluster, in words a user can act on.
-std::string NoClusterReason(const ServeOptions& options) {
-  if (options.demo) {
-    return "demo mode: the simulated cluster is not part of this build yet, so the server runs without a cluster";
-  }
+std::string NoClusterReason(const ServeOptions&) {
   return "no cluster connection: no kubeconfig was found (--kubeconfig, KUBECONFIG, ~/.kube/config) and this "
          "is not a pod in a cluster, so the server runs without a cluster";
 }
@@ -84,6 +77,10 @@ CLI::App* AddServeCommand(CLI::App& app, ServeOptions& options) {
   serve->add_option("--kubeconfig", options.kubeconfig, "Path to a kubeconfig file");
   serve->add_option("--context", options.context, "Kubeconfig context to use");
   serve->add_flag("--demo", options.demo, "Run on a simulated GPU cluster in this process");
+  serve->add_option("--kubeconfig-out", options.kubeconfig_out,
+                    "With --demo: write a kubeconfig for the simulated cluster here (for kubectl)");
+  serve->add_option("--demo-state", options.demo_state,
+                    "With --demo: keep the simulated cluster's objects in this file across restarts");
   serve->add_option("--catalog", options.catalog,
                     "A model catalog file (JSON) to use instead of the built-in curated catalog");
   serve->add_option("--log-level", options.log_level_flag,
@@ -156,21 +153,34 @@ int RunServe(const ServeOptions& options) {
   cluster_api.provider_staleness = staleness;
   cluster_api.no_cluster_reason = NoClusterReason(options);
   std::string cluster_line = cluster_api.no_cluster_reason;
-  if (!options.demo) {
-    auto config = kube::LoadConfig({.kubeconfig_path = options.kubeconfig, .context = options.context});
-    if (!config) {
-      bool explicit_choice = !options.kubeconfig.empty() || !options.context.empty() || Env("KUBECONFIG");
-      if (explicit_choice || config.error().code != common::ErrorCode::kNotFound) {
-        std::cerr << "airunway serve: cannot use the kubeconfig: " << config.error().message << "\n";
-        return 2;
-      }
-    } else {
-      services::cluster::ClusterOptions cluster_options;
-      cluster_options.default_namespace = default_namespace;
-      cluster_api.cluster = std::make_shared<services::cluster::ClusterService>(*config, cluster_options);
-      cluster_line = fmt::format("cluster: context \"{}\" at {} (caches load in the background)",
-                                 config->context_name, config->server);
+  // --demo: a simulated GPU cluster and the controller in this process, reached through the
+  // same client and caches as a real cluster (its kubeconfig is written for kubectl too).
+  std::unique_ptr<DemoCluster> demo;
+  std::string kubeconfig_path = options.kubeconfig;
+  if (options.demo) {
+    demo = std::make_unique<DemoCluster>(
+        DemoCluster::Options{.kubeconfig_out = options.kubeconfig_out, .state_file = options.demo_state});
+    if (auto started = demo->Start(); !started) {
+      std::cerr << "airunway serve: cannot start the demo cluster: " << started.error().message << "\n";
+      return 2;
     }
+    kubeconfig_path = demo->kubeconfig_path();
+  }
+  auto config = kube::LoadConfig({.kubeconfig_path = kubeconfig_path, .context = options.context});
+  if (!config) {
+    bool explicit_choice = !kubeconfig_path.empty() || !options.context.empty() || Env("KUBECONFIG");
+    if (explicit_choice || config.error().code != common::ErrorCode::kNotFound) {
+      std::cerr << "airunway serve: cannot use the kubeconfig: " << config.error().message << "\n";
+      return 2;
+    }
+  } else {
+    services::cluster::ClusterOptions cluster_options;
+    cluster_options.default_namespace = default_namespace;
+    cluster_api.cluster = std::make_shared<services::cluster::ClusterService>(*config, cluster_options);
+    cluster_line = demo ? fmt::format("demo mode: a SIMULATED GPU cluster (kubesim) at {}; kubeconfig for kubectl: {}",
+                                      config->server, kubeconfig_path)
+                        : fmt::format("cluster: context \"{}\" at {} (caches load in the background)",
+                                      config->context_name, config->server);
   }
   // Blocking Kubernetes calls (writes, one-shot logs) run here, never on an I/O thread.
   cluster_api.pool = std::make_shared<http::WorkerPool>(8, 512);
@@ -190,14 +200,7 @@ int RunServe(const ServeOptions& options) {
 
   auto router = std::make_shared<http::Router>();
   std::string no_cluster = cluster_line;
-  api::RegisterHealthRoutes(*router, api::ClusterStatusFrom(cluster_api));
-  api::RegisterClusterRoutes(*router, cluster_api);
-  api::RegisterSettingsRoutes(*router, cluster_api);
-  api::RegisterProviderRoutes(*router, cluster_api);
-  api::RegisterDeploymentRoutes(*router, cluster_api);
-  api::RegisterRuntimeRoutes(*router, cluster_api);
-  api::RegisterModelsArea(*router, *models);
-  api::RegisterOpenApiRoutes(*router);
+  api::RegisterApiRoutes(*router, {.cluster = cluster_api, .models = *models});
 
   auto assets = std::make_shared<http::StaticAssets>(EmbeddedWebFiles());
 
@@ -254,6 +257,7 @@ int RunServe(const ServeOptions& options) {
   cluster_api.logs.reset();
   if (cluster_api.pool) cluster_api.pool->Stop();
   if (cluster_api.cluster) cluster_api.cluster->Stop();
+  if (demo) demo->Stop();
   common::LogInfo("stopped");
   common::FlushLogs();
   return 0;

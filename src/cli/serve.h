@@ -16,6 +16,8 @@ struct ServeOptions {
   std::string kubeconfig;
   std::string context;
   bool demo = false;
+  std::string kubeconfig_out;  // --demo: where to write the simulated cluster's kubeconfig
+  std::string demo_state;      // --demo: keep the simulated cluster's objects in this file
   std::string log_level_flag;  // empty when not given (then LOG_LEVEL, then info)
   std::string catalog;         // a model catalog file replacing the built-in one
 };

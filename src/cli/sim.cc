@@ -7,6 +7,7 @@
 #include <sstream>
 #include <thread>
 
+#include "cli/demo.h"
 #include "cli/signals.h"
 #include "common/logging.h"
 #include "kubesim/simulator.h"
@@ -67,6 +68,13 @@ int RunSim(const SimOptions& options) {
   if (auto started = sim.Start(); !started) {
     std::cerr << "airunway sim: " << started.error().message << "\n";
     return 2;
+  }
+  if (options.scenario == "demo") {
+    // The demo cluster carries AI Runway's CRDs and sample models, as `serve --demo` does.
+    if (auto seeded = SeedDemo(sim); !seeded) {
+      std::cerr << "airunway sim: " << seeded.error().message << "\n";
+      return 2;
+    }
   }
   std::cout << "kubesim is serving on " << sim.api().url() << " (a simulated cluster, not a real one)\n";
   if (!options.scenario.empty()) std::cout << "  scenario: " << options.scenario << "\n";

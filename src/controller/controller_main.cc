@@ -2,8 +2,9 @@
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
+
+#include "common/logging.h"
 #include <fmt/ranges.h>
-#include <spdlog/spdlog.h>
 
 #include <cstdlib>
 #include <thread>
@@ -87,18 +88,18 @@ common::Status ValidateControllerOptions(const ControllerOptions& options) {
 
 int RunController(const ControllerOptions& options, std::stop_token stop) {
   if (auto valid = ValidateControllerOptions(options); !valid) {
-    spdlog::error("{}", valid.error().message);
+    common::LogError(fmt::format("{}", valid.error().message));
     return 2;
   }
   auto config = kube::LoadConfig({.kubeconfig_path = options.kubeconfig, .context = options.context});
   if (!config) {
-    spdlog::error("loading the kubeconfig: {}", config.error().message);
+    common::LogError(fmt::format("loading the kubeconfig: {}", config.error().message));
     return 1;
   }
   auto client = std::make_shared<kube::Client>(*config);
   if (options.install_crds) {
     if (auto installed = InstallCrds(*client); !installed) {
-      spdlog::error("{}", installed.error().message);
+      common::LogError(fmt::format("{}", installed.error().message));
       return 1;
     }
   }
@@ -127,7 +128,7 @@ int RunController(const ControllerOptions& options, std::stop_token stop) {
     // A replica that takes over re-registers at once: the old leader marked its providers not
     // ready as it stopped.
     manager_options.leader_callbacks.on_started_leading = [&registrar] {
-      spdlog::info("became the leader");
+      common::LogInfo(fmt::format("became the leader"));
       (void)registrar.RegisterAll();
     };
   }
@@ -172,10 +173,10 @@ int RunController(const ControllerOptions& options, std::stop_token stop) {
         runtime::HealthServerOptions{.host = address->first, .port = address->second}, &registry);
     server->AddReadyzCheck("informers", [&manager] { return manager.ReadyzCheck(); });
     if (auto started = server->Start(); !started) {
-      spdlog::error("serving probes/metrics on {}:{}: {}", address->first, address->second, started.error().message);
+      common::LogError(fmt::format("serving probes/metrics on {}:{}: {}", address->first, address->second, started.error().message));
       return 1;
     }
-    spdlog::info("serving /healthz, /readyz and /metrics on {}:{}", address->first, server->port());
+    common::LogInfo(fmt::format("serving /healthz, /readyz and /metrics on {}:{}", address->first, server->port()));
     servers.push_back(std::move(server));
   }
 
@@ -183,8 +184,8 @@ int RunController(const ControllerOptions& options, std::stop_token stop) {
   std::stop_source registrar_stop;
   std::jthread registrar_thread([&](std::stop_token) { registrar.Run(registrar_stop.get_token()); });
   std::stop_callback forward(stop, [&manager] { manager.Stop(); });
-  spdlog::info("controller starting: providers [{}], {} workers{}", fmt::join(BuiltinProviderNames(), ", "),
-               options.workers, options.leader_elect ? ", leader election on" : "");
+  common::LogInfo(fmt::format("controller starting: providers [{}], {} workers{}", fmt::join(BuiltinProviderNames(), ", "),
+               options.workers, options.leader_elect ? ", leader election on" : ""));
   common::Status done = manager.Run(stop);
 
   registrar_stop.request_stop();
@@ -195,10 +196,10 @@ int RunController(const ControllerOptions& options, std::stop_token stop) {
     server->Wait();
   }
   if (!done) {
-    spdlog::error("controller stopped: {}", done.error().message);
+    common::LogError(fmt::format("controller stopped: {}", done.error().message));
     return 1;
   }
-  spdlog::info("controller stopped");
+  common::LogInfo(fmt::format("controller stopped"));
   return 0;
 }
 

@@ -2,7 +2,8 @@
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
+
+#include "common/logging.h"
 
 #include <algorithm>
 
@@ -387,7 +388,7 @@ common::Status ModelDeploymentReconciler::WriteStatus(Pass& pass) {
     if (!patched) return patched.error();
   }
   for (auto& e : pass.events) {
-    spdlog::info("modeldeployment {}: {}: {}", Key(pass.md), e.reason, e.message);
+    common::LogInfo(fmt::format("modeldeployment {}: {}: {}", Key(pass.md), e.reason, e.message));
     if (options_.events != nullptr) options_.events->Record(pass.object, e.type, std::move(e.reason), std::move(e.message));
   }
   pass.events.clear();
@@ -422,8 +423,8 @@ common::Result<Outcome> ModelDeploymentReconciler::Delete(const ModelDeployment&
     if (!since || options_.now() - *since < options_.finalizer_timeout) {
       return Outcome::RequeueAfter(std::chrono::seconds(2));
     }
-    spdlog::warn("modeldeployment {}: provider resources still present after {}s; removing the finalizer anyway",
-                 Key(md), std::chrono::duration_cast<std::chrono::seconds>(options_.finalizer_timeout).count());
+    common::LogWarn(fmt::format("modeldeployment {}: provider resources still present after {}s; removing the finalizer anyway",
+                 Key(md), std::chrono::duration_cast<std::chrono::seconds>(options_.finalizer_timeout).count()));
   }
   json::array finalizers;
   for (const auto& f : md.finalizers) {
@@ -437,7 +438,7 @@ common::Result<Outcome> ModelDeploymentReconciler::Delete(const ModelDeployment&
     if (kube::IsConflict(patched.error())) return Outcome::Requeue();
     return patched.error();
   }
-  spdlog::info("modeldeployment {}: provider resources deleted, finalizer removed", Key(md));
+  common::LogInfo(fmt::format("modeldeployment {}: provider resources deleted, finalizer removed", Key(md)));
   return Outcome::Done();
 }
 
@@ -462,7 +463,7 @@ void ModelDeploymentReconciler::MarkRuleProblems(const std::vector<RuleProblem>&
     json::object patch{{"status", {{"conditions", list}}}};
     auto patched = options_.client->Patch(kInferenceProviderConfigs, "", name, kube::PatchType::kMerge,
                                           json::serialize(patch), {.subresource = "status"});
-    if (!patched) spdlog::warn("inferenceproviderconfig {}: cannot mark invalid rules: {}", name, patched.error().message);
+    if (!patched) common::LogWarn(fmt::format("inferenceproviderconfig {}: cannot mark invalid rules: {}", name, patched.error().message));
     if (options_.events != nullptr) options_.events->Record(**cached, EventType::kWarning, "InvalidSelectionRule", message);
   }
 }

@@ -382,7 +382,7 @@ class Kubelet final : public SimController {
         c.image = Str(cv.get_object(), "image");
         c.server = DescribeModelServer(cv.get_object());
         c.step = Step::kPulling;
-        c.due = now + scenario.timing.pull;
+        c.due = now + scenario.TimingFor(Namespace(pod), Name(pod), c.image).pull;
         ctx_.events.Record(pod, "Normal", "Pulling", fmt::format("Pulling image \"{}\"", c.image), Source(rt),
                            FieldPath(c));
         rt.containers.push_back(std::move(c));
@@ -470,6 +470,7 @@ class Kubelet final : public SimController {
     const std::string pod_name = Name(pod);
     const EventSource source = Source(rt);
     const std::string field = FieldPath(c);
+    const SimTiming timing = s.TimingFor(ns, pod_name, c.image);
     for (int guard = 0; guard < 64; ++guard) {
       switch (c.step) {
         case Step::kPulling: {
@@ -486,7 +487,7 @@ class Kubelet final : public SimController {
             ctx_.events.Record(pod, "Warning", "Failed", "Error: ErrImagePull", source, field);
             return;  // the status must show ErrImagePull before the back-off
           }
-          const double seconds = std::chrono::duration<double>(s.timing.pull).count();
+          const double seconds = std::chrono::duration<double>(timing.pull).count();
           ctx_.events.Record(pod, "Normal", "Pulled",
                              c.ever_started
                                  ? fmt::format("Container image \"{}\" already present on machine", c.image)
@@ -495,7 +496,7 @@ class Kubelet final : public SimController {
                                                c.image, seconds, seconds, 4'000'000'000ULL + c.image.size() * 7919),
                              source, field);
           c.step = Step::kCreating;
-          c.due = now + s.timing.create;
+          c.due = now + timing.create;
           break;
         }
         case Step::kPullFailed:
@@ -510,7 +511,7 @@ class Kubelet final : public SimController {
         case Step::kPullBackOff:
           if (c.due > now) return;
           c.step = Step::kPulling;
-          c.due = now + s.timing.pull;
+          c.due = now + timing.pull;
           ctx_.events.Record(pod, "Normal", "Pulling", fmt::format("Pulling image \"{}\"", c.image), source, field);
           break;
         case Step::kCreating:
@@ -518,7 +519,7 @@ class Kubelet final : public SimController {
           c.container_id = "containerd://" + ShortHash(rt.uid + c.name + std::to_string(c.restarts), 32);
           ctx_.events.Record(pod, "Normal", "Created", fmt::format("Created container {}", c.name), source, field);
           c.step = Step::kStarting;
-          c.due = now + s.timing.start;
+          c.due = now + timing.start;
           break;
         case Step::kStarting: {
           if (c.due > now) return;
@@ -529,7 +530,7 @@ class Kubelet final : public SimController {
           c.unhealthy_reported = false;
           c.started_at = NowRfc3339();
           c.waiting_reason.clear();
-          c.ready_at = now + s.timing.ready;
+          c.ready_at = now + timing.ready;
           c.next_log = now + s.timing.log_interval;
           c.crash_at = {};
           c.finish_at = {};
@@ -585,7 +586,7 @@ class Kubelet final : public SimController {
           if (c.due > now) return;
           // Restart: the image is already present.
           c.step = Step::kCreating;
-          c.due = now + s.timing.create;
+          c.due = now + timing.create;
           ctx_.events.Record(pod, "Normal", "Pulled", fmt::format("Container image \"{}\" already present on machine", c.image),
                              source, field);
           break;

@@ -173,6 +173,17 @@ bool Fault::Matches(std::string_view pod_ns, std::string_view pod_name, std::str
          simjson::GlobMatch(image, container_image);
 }
 
+SimTiming Scenario::TimingFor(std::string_view pod_ns, std::string_view pod_name, std::string_view image) const {
+  SimTiming result = timing;
+  for (const Fault& warm : warm_starts) {
+    if (warm.Matches(pod_ns, pod_name, image)) {
+      result.pull = result.create = result.start = result.ready = SimTiming::ms{0};
+      break;
+    }
+  }
+  return result;
+}
+
 const Fault* Scenario::FindFault(FaultType type, std::string_view pod_ns, std::string_view pod_name,
                                  std::string_view image) const {
   for (const Fault& f : faults) {
@@ -299,6 +310,20 @@ common::Result<Scenario> ParseScenario(std::string_view yaml) {
       fault.exit_code = static_cast<int>(fr.Integer(f, "exitCode", 1));
       if (fr.error) return *fr.error;
       scenario.faults.push_back(std::move(fault));
+    }
+  }
+
+  if (const json::array* warm = ArrayAt(r, root, "warmStart")) {
+    for (std::size_t i = 0; i < warm->size(); ++i) {
+      Reader wr{fmt::format("warmStart[{}].", i), {}};
+      if (!(*warm)[i].is_object()) return Invalid(fmt::format("warmStart[{}]: expected a mapping", i));
+      const json::object& w = (*warm)[i].get_object();
+      Fault match;
+      match.image = wr.Text(w, "image", "*");
+      match.pod = wr.Text(w, "pod", "*");
+      match.ns = wr.Text(w, "namespace", "*");
+      if (wr.error) return *wr.error;
+      scenario.warm_starts.push_back(std::move(match));
     }
   }
 

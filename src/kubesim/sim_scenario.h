@@ -42,6 +42,8 @@
 //       namespace: "*"
 //       message: "..."           # ImagePullError detail; a plausible default otherwise
 //       exitCode: 1              # Crash
+//   warmStart:                   # pods that start at once (image cached, weights loaded)
+//     - {namespace: default, pod: "qwen-*", image: "*"}      # globs, "*" when absent
 //   objects:                     # manifests created after the nodes (any kind the server serves)
 //     - {apiVersion: v1, kind: ConfigMap, metadata: {name: x, namespace: kube-system}, data: {}}
 //   podSets:                     # many pods at once (scale tests), created after `objects`
@@ -166,6 +168,9 @@ struct Scenario {
   SimTiming timing;
   std::vector<NodePool> node_pools;
   std::vector<Fault> faults;
+  // Pods that start at once (image cached on the node, weights already loaded): only the
+  // globs of each entry are used. The demo uses this for a model that is Running at start.
+  std::vector<Fault> warm_starts;
   std::vector<boost::json::object> objects;
   std::vector<PodSet> pod_sets;
   std::vector<ScenarioUser> users;
@@ -175,6 +180,9 @@ struct Scenario {
   // The first fault of `type` matching the container; nullptr when none.
   const Fault* FindFault(FaultType type, std::string_view pod_ns, std::string_view pod_name,
                          std::string_view image) const;
+  // The timing a container gets: `timing`, or no pull/create/start/ready delay at all when
+  // a warmStart entry matches.
+  SimTiming TimingFor(std::string_view pod_ns, std::string_view pod_name, std::string_view image) const;
   // The Node objects of every pool (metadata, spec.taints, status.capacity/allocatable,
   // conditions, addresses, nodeInfo), in pool order.
   std::vector<boost::json::object> Nodes() const;

@@ -360,6 +360,27 @@ ObjectPtr Store::LookupLocked(const Table& table, std::string_view ns, std::stri
   return it == table.by_key.end() ? nullptr : it->second;
 }
 
+std::vector<std::pair<StoreResource, std::vector<ObjectPtr>>> Store::Snapshot() const {
+  std::shared_lock lock(mu_);
+  // Namespaces first (everything else needs them on restore), then in first-write order.
+  std::vector<const Table*> tables;
+  for (const auto& entry : tables_) tables.push_back(entry.second.get());
+  std::sort(tables.begin(), tables.end(), [](const Table* a, const Table* b) {
+    bool a_ns = IsNamespaceResource(a->resource);
+    bool b_ns = IsNamespaceResource(b->resource);
+    return a_ns != b_ns ? a_ns : a->id < b->id;
+  });
+  std::vector<std::pair<StoreResource, std::vector<ObjectPtr>>> out;
+  out.reserve(tables.size());
+  for (const Table* table : tables) {
+    std::vector<ObjectPtr> objects;
+    objects.reserve(table->ordered.size());
+    for (const auto& [object_key, object] : table->ordered) objects.push_back(object);
+    out.emplace_back(table->resource, std::move(objects));
+  }
+  return out;
+}
+
 std::string Store::CurrentResourceVersion() const {
   std::shared_lock lock(mu_);
   return std::to_string(rv_);
@@ -526,6 +547,7 @@ ApiResult<ObjectPtr> Store::CreateLocked(const StoreResource& resource, std::str
     namespace_name = std::string(ns.empty() ? body_ns : ns);
     if (namespace_name.empty()) return BadRequest("the namespace of the object is required");
   }
+  if (options.restore) MetaOf(object).erase("resourceVersion");
   if (!RvOf(object).empty()) return BadRequest("resourceVersion should not be set on objects to be created");
 
   std::string name(StringAt(&meta, "name"));
@@ -571,11 +593,14 @@ ApiResult<ObjectPtr> Store::CreateLocked(const StoreResource& resource, std::str
   } else {
     m.erase("namespace");
   }
-  m["uid"] = NewUid();
-  m["creationTimestamp"] = common::FormatRfc3339Seconds(Now());
-  m["generation"] = 1;
-  m.erase("deletionTimestamp");
-  m.erase("deletionGracePeriodSeconds");
+  bool restoring = options.restore && !StringAt(&m, "uid").empty();
+  if (!restoring) {
+    m["uid"] = NewUid();
+    m["creationTimestamp"] = common::FormatRfc3339Seconds(Now());
+    m["generation"] = 1;
+    m.erase("deletionTimestamp");
+    m.erase("deletionGracePeriodSeconds");
+  }
   m.erase("resourceVersion");
   if (resource.has_status_subresource && !options.keep_status) object.erase("status");
 

@@ -96,6 +96,9 @@ struct CreateOptions {
   // With a status subresource, create normally drops `status` (as the real registries do);
   // set this for resources whose create may carry status (nodes) or for seeding.
   bool keep_status = false;
+  // Restoring a saved cluster: keep the object's uid, creationTimestamp, generation and
+  // deletionTimestamp instead of assigning new ones (a new resourceVersion is still given).
+  bool restore = false;
 };
 
 struct UpdateOptions {
@@ -214,6 +217,11 @@ class Store {
   void DropResource(std::string_view group, std::string_view resource);
 
   std::string CurrentResourceVersion() const;
+
+  // Every stored object of every resource (a consistent view), for saving a simulated
+  // cluster: each table's description with its objects in namespace/name order; namespaces
+  // first, then tables in the order they were first written.
+  std::vector<std::pair<StoreResource, std::vector<ObjectPtr>>> Snapshot() const;
 
  private:
   struct ObjectKey {

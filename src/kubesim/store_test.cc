@@ -902,3 +902,36 @@ TEST_F(StoreTest, ConcurrentWritersAndReaders) {
 
 }  // namespace
 }  // namespace airunway::kubesim
+
+namespace airunway::kubesim {
+namespace {
+
+// Saving and restoring a cluster (the demo's --demo-state): identity survives, owners still
+// own their dependents, resourceVersions are new.
+TEST(StoreSnapshotTest, SnapshotAndRestoreKeepIdentityAndOwnership) {
+  Store original;
+  Ok(original.Create(Namespaces(), "", json::parse(R"({"metadata":{"name":"default"}})").as_object()));
+  auto owner = Ok(original.Create(Deployments(), "default", json::parse(R"({"metadata":{"name":"web"}})").as_object()));
+  json::object rs = json::parse(R"({"metadata":{"name":"web-1"}})").as_object();
+  rs["metadata"].as_object()["ownerReferences"] = json::array{json::object{
+      {"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"name", "web"}, {"uid", Str(owner, {"metadata", "uid"})}}};
+  auto dependent = Ok(original.Create(ReplicaSets(), "default", std::move(rs)));
+
+  Store restored;
+  for (const auto& [resource, objects] : original.Snapshot()) {
+    for (const auto& object : objects) {
+      auto copy = *object;
+      Ok(restored.Create(resource, "", std::move(copy), {.keep_status = true, .restore = true}));
+    }
+  }
+  auto back = Ok(restored.Get(Deployments(), "default", "web"));
+  EXPECT_EQ(Str(back, {"metadata", "uid"}), Str(owner, {"metadata", "uid"}));
+  EXPECT_EQ(Str(back, {"metadata", "creationTimestamp"}), Str(owner, {"metadata", "creationTimestamp"}));
+  EXPECT_FALSE(Rv(back).empty());
+  // Deleting the restored owner still collects its restored dependent.
+  Ok(restored.Delete(Deployments(), "default", "web"));
+  EXPECT_FALSE(IsOk(restored.Get(ReplicaSets(), "default", Str(dependent, {"metadata", "name"}))));
+}
+
+}  // namespace
+}  // namespace airunway::kubesim

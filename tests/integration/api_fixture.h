@@ -1,6 +1,9 @@
-// Integration fixture for the cluster-backed REST API: an in-process kubesim API server over
-// HTTPS with the AI Runway CRDs from deploy/crds applied, a ClusterService connected to it,
-// and the API routes served by an http::Server on a loopback port.
+// Integration fixture for the REST API: an in-process kubesim API server over HTTPS with the
+// AI Runway CRDs from deploy/crds applied, a ClusterService connected to it, and every API
+// route (api::RegisterApiRoutes, as `airunway serve` registers them) served by an
+// http::Server on a loopback port. The models area talks to kubesim for token secrets; its
+// HuggingFace endpoint is a closed loopback port, so nothing reaches the internet and a test
+// that needs the Hub uses api/models_area_fixture.h instead.
 //
 // Objects are seeded straight into kubesim (CreateObject) and ModelDeployment status is written
 // with the Kubernetes client, standing in for the controller.
@@ -16,12 +19,8 @@
 #include <string>
 
 #include "api/cluster.h"
-#include "api/deployments.h"
-#include "api/health.h"
-#include "api/openapi.h"
-#include "api/providers.h"
-#include "api/runtimes.h"
-#include "api/settings.h"
+#include "api/models.h"
+#include "api/routes.h"
 #include "http/server.h"
 #include "http/worker_pool.h"
 #include "kube/kubesim_fixture.h"
@@ -101,12 +100,21 @@ class ApiTest : public ::testing::Test {
     // Steady state: all eight informers watching and the one /version probe answered.
     ASSERT_TRUE(WaitFor([&] { return sim_.store().WatcherCount() == 8; })) << sim_.store().WatcherCount();
     ASSERT_TRUE(WaitFor([&] { return !api_.cluster->Connection().server_version.empty(); }));
+    ModelsAreaConfig models;
+    models.hf_endpoint = "http://127.0.0.1:9";  // discard port: refused at once, never the internet
+    models.hub.connect_timeout = std::chrono::milliseconds(100);
+    models.hub.attempt_timeout = std::chrono::milliseconds(200);
+    models.hub.deadline = std::chrono::milliseconds(500);
+    models.hub.max_attempts = 1;
+    auto deps = MakeModelsAreaDeps(models, api_.cluster->shared_client(), *api_.pool);
+    ASSERT_TRUE(deps) << deps.error().message;
+    models_ = std::move(*deps);
     StartServer();
   }
 
   void StartServer() {
     router_ = std::make_shared<http::Router>();
-    RegisterAll(*router_, api_);
+    RegisterApiRoutes(*router_, Deps(api_));
     http::ServerOptions options;
     options.port = 0;
     options.threads = 2;
@@ -117,15 +125,8 @@ class ApiTest : public ::testing::Test {
     server_->Start();
   }
 
-  static void RegisterAll(http::Router& router, const ClusterApi& api) {
-    RegisterHealthRoutes(router, ClusterStatusFrom(api));
-    RegisterClusterRoutes(router, api);
-    RegisterSettingsRoutes(router, api);
-    RegisterProviderRoutes(router, api);
-    RegisterDeploymentRoutes(router, api);
-    RegisterRuntimeRoutes(router, api);
-    RegisterOpenApiRoutes(router);
-  }
+  // Everything the routes need, with `api` as the cluster side (tests vary it).
+  ApiDeps Deps(const ClusterApi& api) const { return ApiDeps{.cluster = api, .models = models_}; }
 
   void TearDown() override {
     if (server_) {
@@ -191,6 +192,7 @@ class ApiTest : public ::testing::Test {
   kubesim::ApiServer sim_;
   kube::Config config_;
   ClusterApi api_;
+  ModelsAreaDeps models_;  // its pool is api_.pool
   std::shared_ptr<http::Router> router_;
   std::unique_ptr<http::Server> server_;
 };
