@@ -7,7 +7,7 @@ BUILD_DIR := build/$(PRESET)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 AIRUNWAY := $(BUILD_DIR)/src/cli/airunway
 
-.PHONY: all deps configure build test demo bench format clean
+.PHONY: all deps configure web build test demo bench format clean
 
 all: build
 
@@ -17,7 +17,15 @@ deps:
 configure: deps
 	@test -f $(BUILD_DIR)/CMakeCache.txt || cmake --preset $(PRESET) >/dev/null
 
-build: configure
+# The web UI (web/dist, embedded into airunway by CMake at build time). Rebuilt only when a
+# source, the lockfile or the build config is newer than web/dist/index.html.
+WEB_INPUTS := web/src web/public web/index.html web/package.json web/package-lock.json web/vite.config.ts web/tsconfig.json
+web: deps
+	@if [ ! -f web/dist/index.html ] || [ -n "$$(find $(WEB_INPUTS) -newer web/dist/index.html -print -quit)" ]; then \
+	  cd web && npm ci --no-audit --no-fund --loglevel=error && npm run build; \
+	fi
+
+build: configure web
 	@cmake --build $(BUILD_DIR) -j$(JOBS)
 
 test: build

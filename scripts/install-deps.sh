@@ -12,7 +12,13 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libvalijson-dev
   openssl curl
+  chromium
 )
+# The web UI builds with Node.js 20+ and npm (machines come with them); Debian's own packages
+# are the fallback when none is installed.
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
