@@ -155,6 +155,35 @@ int RunController(const ControllerOptions& options, std::stop_token stop) {
     return keys;
   }));
 
+  // ModelDeployments by phase and provider, and their replicas, derived from the cache at
+  // scrape time (so a restart cannot leave stale counts behind, unlike delta-maintained gauges).
+  auto& by_phase = registry.AddGauge("airunway_deployment_status", "ModelDeployments by provider and phase",
+                                     {"provider", "phase"});
+  auto& replicas = registry.AddGauge("airunway_deployment_replicas",
+                                     "Replicas of all ModelDeployments by provider and state (desired, ready, available)",
+                                     {"provider", "state"});
+  registry.AddCollector([mds, &by_phase, &replicas] {
+    by_phase.Reset();
+    replicas.Reset();
+    auto all = mds->List();
+    if (!all) return;
+    for (const auto& md : *all) {
+      auto text = [&](std::initializer_list<std::string_view> path, std::string_view fallback) {
+        const json::value* v = common::FindPath(*md, path);
+        return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string(fallback);
+      };
+      auto number = [&](std::initializer_list<std::string_view> path) {
+        const json::value* v = common::FindPath(*md, path);
+        return v != nullptr && v->is_int64() ? static_cast<double>(v->get_int64()) : 0.0;
+      };
+      std::string provider = text({"status", "provider", "name"}, "none");
+      by_phase.WithLabels({provider, text({"status", "phase"}, "Pending")}).Inc();
+      replicas.WithLabels({provider, "desired"}).Add(number({"status", "replicas", "desired"}));
+      replicas.WithLabels({provider, "ready"}).Add(number({"status", "replicas", "ready"}));
+      replicas.WithLabels({provider, "available"}).Add(number({"status", "replicas", "available"}));
+    }
+  });
+
   manager.SetReconciler(std::make_shared<ModelDeploymentReconciler>(ReconcilerOptions{
       .client = client,
       .model_deployments = mds,

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "tests/conformance/kubectl_runner.h"
+#include "tests/support/http_client.h"
 #include "tests/support/process.h"
 
 namespace airunway {
@@ -127,6 +128,16 @@ TEST_F(ControllerE2ETest, ModelRunsIsRestoredAndIsDeletedWithEverythingItCreated
   ASSERT_TRUE(WaitFor([&] { return !cluster_->Get({"get", "deployment", "qwen", "-n", ns_, "-o", "name"}).empty(); }, 20s));
   ASSERT_TRUE(WaitFor([&] { return !cluster_->Get({"get", "service", "qwen", "-n", ns_, "-o", "name"}).empty(); }, 20s));
   ASSERT_TRUE(WaitFor([&] { return Phase("qwen") == "Running"; }, 60s)) << "phase: " << Phase("qwen");
+
+  // The controller's /metrics counts ModelDeployments by provider and phase.
+  int metrics_port = testing::FindPort(controller_->Stderr());
+  ASSERT_GT(metrics_port, 0) << controller_->Stderr();
+  std::string metrics;
+  EXPECT_TRUE(WaitFor([&] {
+    metrics = testing::HttpClient(metrics_port).Get("/metrics").body;
+    return metrics.find("airunway_deployment_status{provider=\"vllm\",phase=\"Running\"}") != std::string::npos;
+  }, 10s)) << metrics;
+  EXPECT_NE(metrics.find("airunway_deployment_replicas{provider=\"vllm\",state=\"ready\"}"), std::string::npos);
 
   std::string table = cluster_->Get({"get", "modeldeployments", "-n", ns_});
   auto lines = conformance::Lines(table);
