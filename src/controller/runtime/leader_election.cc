@@ -1,5 +1,7 @@
 #include "controller/runtime/leader_election.h"
 
+#include <fmt/format.h>
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -44,9 +46,7 @@ std::string FormatMicroTime(SystemClock::time_point when) {
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(when - seconds).count();
   std::string text = common::FormatRfc3339Seconds(seconds);  // "...:SSZ"
   if (!text.empty() && text.back() == 'Z') text.pop_back();
-  char fraction[16];
-  std::snprintf(fraction, sizeof(fraction), ".%06lldZ", static_cast<long long>(micros));
-  return text + fraction;
+  return fmt::format("{}.{:06}Z", text, static_cast<long long>(micros));
 }
 
 common::Status ValidateLeaderElectionOptions(const LeaderElectionOptions& options) {
