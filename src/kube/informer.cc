@@ -55,6 +55,7 @@ std::vector<std::pair<IndexKind, std::string>> IndexValues(const boost::json::ob
     for (const auto& [key, value] : labels->as_object()) {
       if (value.is_string()) {
         values.emplace_back(IndexKind::kLabel, std::string(key) + "=" + std::string(value.as_string()));
+        values.emplace_back(IndexKind::kLabelKey, std::string(key));
       }
     }
   }

@@ -75,7 +75,8 @@ struct InformerHandlers {
   std::function<void(const ObjectPtr& last_state)> on_delete;
 };
 
-enum class IndexKind { kNamespace, kLabel, kOwnerUid, kNodeName };
+// kLabel indexes "key=value"; kLabelKey indexes the key alone (label existence selectors).
+enum class IndexKind { kNamespace, kLabel, kLabelKey, kOwnerUid, kNodeName };
 
 struct InformerStats {
   std::uint64_t lists = 0;    // completed (re)lists
@@ -103,7 +104,7 @@ class Informer {
   common::Result<ObjectPtr> Get(std::string_view ns, std::string_view name) const;
   // Every cached object (or of one namespace), sorted by namespace/name.
   common::Result<std::vector<ObjectPtr>> List(std::string_view ns = {}) const;
-  // For kLabel the value is "key=value".
+  // For kLabel the value is "key=value"; for kLabelKey just "key".
   common::Result<std::vector<ObjectPtr>> ByIndex(IndexKind kind, std::string_view value) const;
 
   std::string last_resource_version() const;

@@ -59,9 +59,12 @@ std::vector<kube::ObjectPtr> DiscoverPods(const kube::Informer& pods, std::strin
       if (in_namespace(pod)) add(pod);
     }
   }
-  if (auto all = pods.List(ns)) {
+  // Pods with a ray.io/cluster label, found through the label-key index: scanning the whole
+  // namespace here made listing N deployments cost N × (pods in the namespace).
+  if (auto rays = pods.ByIndex(kube::IndexKind::kLabelKey, "ray.io/cluster")) {
     std::string prefix = std::string(name) + "-raycluster";
-    for (const auto& pod : *all) {
+    for (const auto& pod : *rays) {
+      if (!in_namespace(pod)) continue;
       const auto* labels = common::FindPath(*pod, {"metadata", "labels"});
       if (labels == nullptr || !labels->is_object()) continue;
       const auto* ray = labels->as_object().if_contains("ray.io/cluster");
