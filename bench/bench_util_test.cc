@@ -70,5 +70,34 @@ TEST(IsLoopbackHostTest, AcceptsOnlyLoopbackSpellings) {
   EXPECT_FALSE(IsLoopbackHost(""));
 }
 
+TEST(ProcStatusTest, ReadsThisProcessAndRefusesUnknownFields) {
+  EXPECT_GT(ProcStatusKiB(0, "VmRSS"), 0);
+  EXPECT_GE(ProcStatusKiB(0, "VmHWM"), ProcStatusKiB(0, "VmRSS"));
+  EXPECT_EQ(ProcStatusKiB(0, "NoSuchField"), 0);
+  EXPECT_EQ(ProcStatusKiB(0, "VmRS"), 0);  // a prefix of a field is not the field
+}
+
+TEST(RunProcessTest, CapturesStdoutAndExitCode) {
+  auto echoed = RunProcess({"/bin/sh", "-c", "echo hello; echo ignored >&2; exit 3"});
+  EXPECT_EQ(echoed.out, "hello\n");
+  EXPECT_EQ(echoed.exit_code, 3);
+  EXPECT_GT(echoed.max_rss_kib, 0);
+  EXPECT_EQ(RunProcess({"/nonexistent/program"}).exit_code, -1);  // could not be started
+}
+
+TEST(BackgroundProcessTest, WaitsForOutputAndStops) {
+  BackgroundProcess child({"/bin/sh", "-c", "echo ready; exec sleep 30"});
+  ASSERT_TRUE(child.started());
+  auto output = child.WaitForOutput("ready", seconds(10));
+  ASSERT_TRUE(output.has_value());
+  EXPECT_GT(ProcStatusKiB(child.pid(), "VmRSS"), 0);
+  EXPECT_EQ(child.Stop(), 128 + 15);  // SIGTERM
+}
+
+TEST(HttpGetTest, FailsCleanlyWithoutAServer) {
+  // Port 1 on loopback is not listening on a build machine.
+  EXPECT_FALSE(HttpGet(static_cast<std::uint16_t>(1), "/").has_value());
+}
+
 }  // namespace
 }  // namespace airunway::bench

@@ -10,9 +10,6 @@
 //
 //   kubesim_bench [--pods 10000] [--watchers 100] [--writes 30] [--lists 20]
 //                 [--http-load PATH] [--duration 5s]
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -21,49 +18,22 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <atomic>
 #include <chrono>
-#include <fstream>
 #include <iostream>
-#include <spawn.h>
 #include <string>
-#include <sys/wait.h>
 #include <thread>
 #include <vector>
 
+#include "bench_objects.h"
 #include "bench_util.h"
 #include "kubesim/api_server.h"
-
-extern char** environ;
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 namespace json = boost::json;
-
-long RssKiB() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  }
-  return 0;
-}
-
-int Connect(std::uint16_t port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    close(fd);
-    return -1;
-  }
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  return fd;
-}
 
 bool SendAll(int fd, const std::string& data) {
   std::size_t sent = 0;
@@ -73,28 +43,6 @@ bool SendAll(int fd, const std::string& data) {
     sent += static_cast<std::size_t>(n);
   }
   return true;
-}
-
-// One GET on a fresh keep-alive connection `fd`; returns the body size read (0 on error).
-std::size_t GetOnce(int fd, const std::string& target) {
-  if (!SendAll(fd, fmt::format("GET {} HTTP/1.1\r\nHost: x\r\n\r\n", target))) return 0;
-  std::string buffer;
-  char chunk[65536];
-  std::size_t header_end = std::string::npos;
-  std::size_t length = 0;
-  while (true) {
-    ssize_t n = recv(fd, chunk, sizeof chunk, 0);
-    if (n <= 0) return 0;
-    buffer.append(chunk, static_cast<std::size_t>(n));
-    if (header_end == std::string::npos) {
-      header_end = buffer.find("\r\n\r\n");
-      if (header_end == std::string::npos) continue;
-      auto at = buffer.find("Content-Length: ");
-      if (at == std::string::npos || at > header_end) return 0;
-      length = std::stoul(buffer.substr(at + 16));
-    }
-    if (buffer.size() >= header_end + 4 + length) return length;
-  }
 }
 
 struct Stats {
@@ -107,42 +55,6 @@ Stats Summarise(std::vector<double> samples) {
   if (samples.empty()) return {};
   std::size_t rank = static_cast<std::size_t>(std::ceil(0.99 * static_cast<double>(samples.size())));
   return {airunway::bench::Median(samples), samples[std::min(samples.size(), std::max<std::size_t>(rank, 1)) - 1]};
-}
-
-double RunHttpLoad(const std::string& tool, std::uint16_t port, const std::string& duration, std::string& raw) {
-  std::string url = fmt::format("http://127.0.0.1:{}/api/v1/namespaces/bench/pods/pod-1", port);
-  std::vector<std::string> args{tool, "--url", url, "--connections", "16", "--threads", "1", "--duration", duration,
-                                "--warmup", "1s", "--json"};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  int pipe_fds[2];
-  if (pipe(pipe_fds) != 0) return 0;
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
-  pid_t pid = -1;
-  int rc = posix_spawn(&pid, tool.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  close(pipe_fds[1]);
-  if (rc != 0) {
-    close(pipe_fds[0]);
-    return 0;
-  }
-  char buffer[4096];
-  ssize_t n;
-  while ((n = read(pipe_fds[0], buffer, sizeof buffer)) > 0) raw.append(buffer, static_cast<std::size_t>(n));
-  close(pipe_fds[0]);
-  waitpid(pid, nullptr, 0);
-  auto brace = raw.find('{');
-  if (brace == std::string::npos) return 0;
-  try {
-    auto result = json::parse(raw.substr(brace)).as_object();
-    if (auto* v = result.if_contains("requests_per_s")) return v->to_number<double>();
-  } catch (const std::exception&) {
-  }
-  return 0;
 }
 
 }  // namespace
@@ -173,27 +85,22 @@ int main(int argc, char** argv) {
   (void)sim.CreateObject(json::parse(R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":"bench"}})").as_object());
 
   // 4. memory per 10k pods: realistic pods (labels, one container with resources, status).
-  long rss_before = RssKiB();
+  long rss_before = airunway::bench::ProcStatusKiB(0, "VmRSS");
   for (int i = 0; i < pods; ++i) {
-    json::object pod = json::parse(fmt::format(
-        R"({{"apiVersion":"v1","kind":"Pod","metadata":{{"name":"pod-{0}","namespace":"bench","labels":{{"app":"model-{1}","airunway.ai/deployment":"d{1}"}}}},
-            "spec":{{"nodeName":"gpu-node-{2}","containers":[{{"name":"vllm","image":"vllm/vllm-openai:v0.8.0",
-            "args":["--model","Qwen/Qwen3-0.6B","--port","8000"],"ports":[{{"containerPort":8000,"name":"http"}}],
-            "resources":{{"limits":{{"nvidia.com/gpu":"1","memory":"16Gi"}},"requests":{{"cpu":"2","memory":"16Gi"}}}}}}]}},
-            "status":{{"phase":"Running","podIP":"10.244.{2}.{3}"}}}})",
-        i, i % 50, i % 10, i % 250)).as_object();
+    json::object pod = airunway::bench::RealisticPod(i, "bench");
     (void)sim.store().Create(pod_resource, "bench", std::move(pod), {.keep_status = true});
   }
-  long rss_after = RssKiB();
+  long rss_after = airunway::bench::ProcStatusKiB(0, "VmRSS");
   double mib_per_10k = static_cast<double>(rss_after - rss_before) / 1024.0 * 10000.0 / pods;
 
   // 2. LIST of all pods, sequential requests on one keep-alive connection.
   std::vector<double> list_ms;
   std::size_t list_bytes = 0;
-  int fd = Connect(sim.port());
+  int fd = airunway::bench::ConnectLoopback(sim.port());
   for (int i = 0; i < lists + 2; ++i) {
     auto start = Clock::now();
-    list_bytes = GetOnce(fd, "/api/v1/namespaces/bench/pods");
+    auto reply = airunway::bench::HttpGet(fd, "/api/v1/namespaces/bench/pods");
+    list_bytes = reply ? reply->body.size() : 0;
     double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
     if (i >= 2) list_ms.push_back(ms);  // two warm-up requests
   }
@@ -202,7 +109,7 @@ int main(int argc, char** argv) {
   // 3. watch fan-out: `watchers` connections watch configmaps; each write must reach all.
   std::vector<int> watch_fds;
   for (int i = 0; i < watchers; ++i) {
-    int w = Connect(sim.port());
+    int w = airunway::bench::ConnectLoopback(sim.port());
     SendAll(w, "GET /api/v1/namespaces/bench/configmaps?watch=1 HTTP/1.1\r\nHost: x\r\n\r\n");
     watch_fds.push_back(w);
   }
@@ -251,8 +158,10 @@ int main(int argc, char** argv) {
   for (int w : watch_fds) close(w);
 
   // 1. GET throughput with the http_load tool (a separate process, like a real client).
-  std::string raw;
-  double gets_per_second = RunHttpLoad(http_load, sim.port(), duration, raw);
+  auto load = airunway::bench::RunHttpLoad(
+      http_load, fmt::format("http://127.0.0.1:{}/api/v1/namespaces/bench/pods/pod-1", sim.port()),
+      {.connections = 16, .threads = 1, .duration = duration, .warmup = "1s"});
+  double gets_per_second = load ? load->requests_per_s : 0;
 
   auto list = Summarise(list_ms);
   auto fanout = Summarise(fanout_ms);
@@ -265,7 +174,7 @@ int main(int argc, char** argv) {
                            fanout.median, fanout.p99);
   std::cout << fmt::format("  memory:                 {:.1f} MiB per 10,000 pods (VmRSS {} -> {} KiB)\n", mib_per_10k,
                            rss_before, rss_after);
-  if (gets_per_second == 0) std::cerr << "http_load did not report a rate; its output was:\n" << raw << "\n";
+  if (!load) std::cerr << "http_load did not report a summary\n";
   sim.Stop();
   sim.Wait();
   return 0;
