@@ -44,6 +44,8 @@ struct ModelDeploymentReconciler::Pass {
   json::object raw_status;  // written fields beyond the typed view (status.image)
   std::string now;
   std::vector<PendingEvent> events;
+  // The identity annotation to record (serialized), when none is recorded yet.
+  std::string identity_to_record;
 
   // Upserts a condition; true when it changed.
   bool Set(std::string_view type, std::string_view state, std::string_view reason, std::string message) {
@@ -123,8 +125,16 @@ common::Result<Outcome> ModelDeploymentReconciler::Reconcile(const std::string& 
     return outcome;
   };
 
-  // Rules that need no other object (the reference's validating webhook).
-  if (auto errors = ValidateWebhookRules(md); !errors.empty()) {
+  // Rules that need no other object (the reference's validating webhook), with its update
+  // rules for the identity fields compared against what was recorded when the spec was first
+  // accepted. A refused change leaves the provider resources as they are.
+  const std::optional<json::object> identity = RecordedIdentity(md);
+  std::vector<FieldError> errors = ValidateWebhookRules(md);
+  if (identity) {
+    auto changed = CheckIdentity(md.spec, *identity);
+    errors.insert(errors.end(), changed.begin(), changed.end());
+  }
+  if (!errors.empty()) {
     if (HasImageConflict(md.spec)) {
       pass.Set("ImageResolved", "False", "ConflictingImageFields", ImageConflictMessage(md.spec));
       json::object image{{"requested", md.spec.engine.image}, {"message", ImageConflictMessage(md.spec)}};
@@ -167,6 +177,7 @@ common::Result<Outcome> ModelDeploymentReconciler::Reconcile(const std::string& 
     return finish(Outcome::Done());
   }
   pass.Set("Validated", "True", "ValidationPassed", "Schema validation passed");
+  if (!identity) pass.identity_to_record = json::serialize(IdentityOf(md.spec));
   if (!status.engine_type.empty()) {
     const bool explicit_engine = !md.spec.engine.type.empty();
     pass.Set("EngineSelected", "True", explicit_engine ? "ExplicitSelection" : "AutoSelected",
@@ -224,6 +235,7 @@ common::Result<Outcome> ModelDeploymentReconciler::Reconcile(const std::string& 
   const Provider* provider = FindProvider(status.provider_name);
   if (provider == nullptr) {
     // Another process (or a later build) runs this provider; the core's part is done.
+    if (auto stop = UpdateMetadata(pass, nullptr)) return *stop;
     return finish(Outcome::Done());
   }
   return RunProvider(pass, *provider, engine);
@@ -241,22 +253,7 @@ common::Result<Outcome> ModelDeploymentReconciler::RunProvider(Pass& pass, const
     return outcome;
   };
 
-  if (!md.HasFinalizer(provider.Finalizer())) {
-    json::array finalizers;
-    for (const auto& f : md.finalizers) finalizers.emplace_back(f);
-    finalizers.emplace_back(provider.Finalizer());
-    json::object patch{{"metadata", {{"finalizers", finalizers}, {"resourceVersion", md.resource_version}}}};
-    auto patched = options_.client->Patch(kModelDeployments, md.namespace_name, md.name, kube::PatchType::kMerge,
-                                          json::serialize(patch));
-    if (!patched) {
-      if (kube::IsConflict(patched.error()) || kube::IsNotFound(patched.error())) return Outcome::Requeue();
-      return patched.error();
-    }
-    // The status below was computed from the older version; carry on with the new one.
-    if (const json::value* rv = common::FindPath(*patched, {"metadata", "resourceVersion"}); rv && rv->is_string()) {
-      md.resource_version = std::string(rv->get_string());
-    }
-  }
+  if (auto stop = UpdateMetadata(pass, &provider)) return *stop;
 
   const std::string kind_name = provider.Kinds().empty() ? "resource" : provider.Kinds()[0].kind;
   if (auto compatible = provider.CheckCompatible(md, engine); !compatible) {
@@ -372,6 +369,37 @@ common::Result<Outcome> ModelDeploymentReconciler::RunProvider(Pass& pass, const
                mapped.message);
   }
   return finish(Outcome::RequeueAfter(options_.resync));
+}
+
+std::optional<common::Result<Outcome>> ModelDeploymentReconciler::UpdateMetadata(Pass& pass,
+                                                                                 const Provider* provider) {
+  ModelDeployment& md = pass.md;
+  const bool add_finalizer = provider != nullptr && !md.HasFinalizer(provider->Finalizer());
+  if (!add_finalizer && pass.identity_to_record.empty()) return std::nullopt;
+  // The resourceVersion guards both: the finalizer list is replaced whole, and the identity must
+  // be that of the spec this pass validated.
+  json::object metadata{{"resourceVersion", md.resource_version}};
+  if (add_finalizer) {
+    json::array finalizers;
+    for (const auto& f : md.finalizers) finalizers.emplace_back(f);
+    finalizers.emplace_back(provider->Finalizer());
+    metadata["finalizers"] = std::move(finalizers);
+  }
+  if (!pass.identity_to_record.empty()) {
+    metadata["annotations"] = json::object{{kAnnotationIdentity, pass.identity_to_record}};
+  }
+  auto patched = options_.client->Patch(kModelDeployments, md.namespace_name, md.name, kube::PatchType::kMerge,
+                                        json::serialize(json::object{{"metadata", std::move(metadata)}}));
+  if (!patched) {
+    if (kube::IsConflict(patched.error()) || kube::IsNotFound(patched.error())) return Outcome::Requeue();
+    return patched.error();
+  }
+  pass.identity_to_record.clear();
+  // The status below was computed from the older version; carry on with the new one.
+  if (const json::value* rv = common::FindPath(*patched, {"metadata", "resourceVersion"}); rv && rv->is_string()) {
+    md.resource_version = std::string(rv->get_string());
+  }
+  return std::nullopt;
 }
 
 common::Status ModelDeploymentReconciler::WriteStatus(Pass& pass) {

@@ -23,6 +23,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,10 @@ class ModelDeploymentReconciler : public runtime::Reconciler {
   common::Result<runtime::Outcome> Delete(const ModelDeployment& md, const Provider& provider);
   common::Result<runtime::Outcome> RunProvider(Pass& pass, const Provider& provider, const std::string& engine);
   common::Status WriteStatus(Pass& pass);
+  // Adds `provider`'s finalizer (when given and missing) and records the identity annotation
+  // (when the pass has one to record) in one metadata patch; the outcome to return when the
+  // pass must stop, nullopt to carry on.
+  std::optional<common::Result<runtime::Outcome>> UpdateMetadata(Pass& pass, const Provider* provider);
   void MarkRuleProblems(const std::vector<RuleProblem>& problems);
   const Provider* FindProvider(std::string_view name) const;
   std::string Now() const;

@@ -42,6 +42,10 @@ inline constexpr std::string_view kLabelModelSource = "airunway.ai/model-source"
 inline constexpr std::string_view kLabelEngineType = "airunway.ai/engine-type";
 inline constexpr std::string_view kAnnotationPaused = "airunway.ai/reconcile-paused";
 inline constexpr std::string_view kAnnotationDynamoTestBackend = "airunway.ai/dynamo-test-backend";
+// Written by the controller, not the user: the identity fields (model.id, model.source,
+// serving.mode, managed storage volumes) as first accepted, as JSON, so that a later change can
+// be refused without an admission webhook (the reference's status has no field for them).
+inline constexpr std::string_view kAnnotationIdentity = "airunway.ai/identity";
 
 // Phases (status.phase).
 inline constexpr std::string_view kPhasePending = "Pending";

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cctype>
@@ -434,6 +435,122 @@ common::Status ValidateSpec(const ModelDeployment& md, std::string_view engine,
     }
   }
   return {};
+}
+
+// ---- identity fields ---------------------------------------------------------------------------
+
+namespace {
+
+constexpr std::string_view kIdentityModelId = "model.id";
+constexpr std::string_view kIdentityModelSource = "model.source";
+constexpr std::string_view kIdentityServingMode = "serving.mode";
+constexpr std::string_view kIdentityManagedVolumes = "storage.managedVolumes";
+
+json::object ManagedVolumeToJson(const StorageVolume& v) {
+  json::object o{{"name", v.name},         {"claimName", v.claim_name}, {"mountPath", v.mount_path},
+                 {"purpose", v.purpose},   {"readOnly", v.read_only},   {"accessMode", v.access_mode},
+                 {"size", v.size}};
+  if (v.storage_class_name) o["storageClassName"] = *v.storage_class_name;
+  return o;
+}
+
+StorageVolume ManagedVolumeFromJson(const json::object& o) {
+  auto str = [&](std::string_view key) { return std::string(common::GetString(o, key).value_or("")); };
+  StorageVolume v;
+  v.name = str("name");
+  v.claim_name = str("claimName");
+  v.mount_path = str("mountPath");
+  v.purpose = str("purpose");
+  const json::value* read_only = o.if_contains("readOnly");
+  v.read_only = read_only != nullptr && read_only->is_bool() && read_only->get_bool();
+  v.access_mode = str("accessMode");
+  v.size = str("size");
+  if (auto sc = common::GetString(o, "storageClassName")) v.storage_class_name = std::string(*sc);
+  return v;
+}
+
+std::string ModelSource(const ModelDeploymentSpec& spec) {
+  return spec.model_source.empty() ? std::string("huggingface") : spec.model_source;
+}
+
+FieldError Immutable(std::string field, std::string_view before, std::string_view after) {
+  std::string message = fmt::format(
+      "field is immutable: it was \"{}\" when the ModelDeployment was accepted and is now \"{}\"; set it back to "
+      "\"{}\" or delete and recreate the ModelDeployment",
+      before, after, before);
+  return {std::move(field), std::move(message)};
+}
+
+}  // namespace
+
+json::object IdentityOf(const ModelDeploymentSpec& spec) {
+  json::array volumes;
+  for (const auto& v : spec.volumes) {
+    if (!v.size.empty()) volumes.push_back(ManagedVolumeToJson(v));
+  }
+  return json::object{{kIdentityModelId, spec.model_id},
+                      {kIdentityModelSource, ModelSource(spec)},
+                      {kIdentityServingMode, spec.ServingMode()},
+                      {kIdentityManagedVolumes, std::move(volumes)}};
+}
+
+std::optional<json::object> RecordedIdentity(const ModelDeployment& md) {
+  auto found = md.annotations.find(std::string(kAnnotationIdentity));
+  if (found == md.annotations.end()) return std::nullopt;
+  auto parsed = common::ParseJson(found->second);
+  if (!parsed || !parsed->is_object()) return std::nullopt;
+  return parsed->get_object();
+}
+
+std::vector<std::string> ManagedVolumeDifferences(const StorageVolume& before, const StorageVolume& after) {
+  std::vector<std::string> out;
+  if (before.name != after.name) out.emplace_back("name");
+  if (before.claim_name != after.claim_name) out.emplace_back("claimName");
+  if (before.mount_path != after.mount_path) out.emplace_back("mountPath");
+  if (before.purpose != after.purpose) out.emplace_back("purpose");
+  if (before.read_only != after.read_only) out.emplace_back("readOnly");
+  if (before.access_mode != after.access_mode) out.emplace_back("accessMode");
+  if (before.storage_class_name != after.storage_class_name) out.emplace_back("storageClassName");
+  auto size_before = ParseQuantity(before.size);
+  auto size_after = ParseQuantity(after.size);
+  const bool same_size = size_before && size_after ? *size_before == *size_after : before.size == after.size;
+  if (!same_size) out.emplace_back("size");
+  return out;
+}
+
+std::vector<FieldError> CheckIdentity(const ModelDeploymentSpec& spec, const json::object& recorded) {
+  std::vector<FieldError> errors;
+  auto compare = [&](std::string_view key, std::string field, const std::string& now) {
+    auto before = common::GetString(recorded, key);
+    if (before && *before != now) errors.push_back(Immutable(std::move(field), *before, now));
+  };
+  compare(kIdentityModelId, "spec.model.id", spec.model_id);
+  compare(kIdentityModelSource, "spec.model.source", ModelSource(spec));
+  compare(kIdentityServingMode, "spec.serving.mode", spec.ServingMode());
+
+  const json::array* volumes = common::GetArray(recorded, kIdentityManagedVolumes);
+  if (volumes == nullptr) return errors;
+  for (const auto& item : *volumes) {
+    if (!item.is_object()) continue;
+    StorageVolume before = ManagedVolumeFromJson(item.get_object());
+    auto now = std::find_if(spec.volumes.begin(), spec.volumes.end(),
+                            [&](const StorageVolume& v) { return v.name == before.name; });
+    if (now == spec.volumes.end()) {
+      errors.push_back({"spec.model.storage.volumes",
+                        fmt::format("Forbidden: managed volume \"{}\" (created from size {}) cannot be removed; put it "
+                                    "back or delete and recreate the ModelDeployment",
+                                    before.name, before.size)});
+      continue;
+    }
+    auto changed = ManagedVolumeDifferences(before, *now);
+    if (changed.empty()) continue;
+    const auto index = static_cast<std::size_t>(now - spec.volumes.begin());
+    errors.push_back({fmt::format("spec.model.storage.volumes[{}]", index),
+                      fmt::format("managed volume \"{}\" is immutable: {} changed; set it back to {} or delete and "
+                                  "recreate the ModelDeployment",
+                                  before.name, fmt::join(changed, ", "), json::serialize(ManagedVolumeToJson(before)))});
+  }
+  return errors;
 }
 
 }  // namespace airunway::controller

@@ -71,6 +71,29 @@ common::Status ValidateSpec(const ModelDeployment& md, std::string_view engine,
 bool HasImageConflict(const ModelDeploymentSpec& spec);
 std::string ImageConflictMessage(const ModelDeploymentSpec& spec);
 
+// ---- identity fields (the webhook's update rules U1, U2, U5, U6) --------------------------------
+// The reference's webhook compares the old object with the new one; without a webhook the
+// controller compares the (defaulted) spec with what it recorded in the kAnnotationIdentity
+// annotation when it first accepted the spec. engine.type and provider.name are compared with
+// status.engine.type / status.provider.name instead (the reference's status has those).
+
+// The identity of a defaulted spec: {"model.id", "model.source" (empty reads as huggingface),
+// "serving.mode" (empty reads as aggregated), "storage.managedVolumes" (the volumes with a
+// size, each with the fields U6 compares)}.
+boost::json::object IdentityOf(const ModelDeploymentSpec& spec);
+
+// The recorded identity; nullopt when the annotation is absent or is not a JSON object.
+std::optional<boost::json::object> RecordedIdentity(const ModelDeployment& md);
+
+// One error per changed identity field, naming the field, the old and new value, and what to
+// do (set it back, or delete and recreate). Keys absent from `recorded` are not compared.
+std::vector<FieldError> CheckIdentity(const ModelDeploymentSpec& spec, const boost::json::object& recorded);
+
+// U6's equality of two managed volumes: name, claimName, mountPath, purpose, readOnly,
+// accessMode, storageClassName (absent and "" differ) and size by quantity value (1Gi ==
+// 1024Mi). Returns the names of the fields that differ (empty when equal).
+std::vector<std::string> ManagedVolumeDifferences(const StorageVolume& before, const StorageVolume& after);
+
 // Dynamo's GPU-less test mode (annotation airunway.ai/dynamo-test-backend=mocker with
 // provider dynamo).
 bool IsMockerMode(const ModelDeployment& md);

@@ -2,7 +2,8 @@
 // the real kubectl. A ModelDeployment applied with kubectl becomes a Deployment and a Service,
 // its pods run, and `kubectl get modeldeployments` shows Running with the endpoint; deleting it
 // removes everything; an unmeetable GPU request stays Pending with the scheduler's reason; an
-// invalid spec gets a condition and nothing else; a hand-deleted Deployment comes back; with
+// invalid spec gets a condition and nothing else; a hand-deleted Deployment comes back; a changed
+// model.id is refused and the Deployment keeps the old model; with
 // leader election a standby takes over when the leader stops.
 #include <gtest/gtest.h>
 
@@ -212,6 +213,45 @@ TEST_F(ControllerE2ETest, InvalidSpecGetsAConditionAndNothingIsCreated) {
                            "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}"}),
             "False");
   EXPECT_EQ(cluster_->Get({"get", "deployments,services", "-n", ns_, "-o", "name"}), "");
+}
+
+TEST_F(ControllerE2ETest, ChangingTheModelIdOfARunningDeploymentIsRefused) {
+  ASSERT_EQ(cluster_->Apply("small.yaml", ModelDeployment("small", ns_,
+                                                           "  model:\n    id: Qwen/Qwen2.5-0.5B-Instruct\n"
+                                                           "  engine:\n    type: vllm\n"
+                                                           "  resources:\n    gpu:\n      count: 1\n"))
+                .exit_code,
+            0);
+  ASSERT_TRUE(WaitFor([&] { return Phase("small") == "Running"; }, 60s)) << "phase: " << Phase("small");
+
+  auto patched = cluster_->kubectl->Run({"patch", "modeldeployment", "small", "-n", ns_, "--type=merge", "-p",
+                                         R"({"spec":{"model":{"id":"meta-llama/Llama-3.1-8B-Instruct"}}})"});
+  ASSERT_EQ(patched.exit_code, 0) << patched.Describe();
+  std::string message;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        message = cluster_->Get({"get", "modeldeployment", "small", "-n", ns_, "-o",
+                                 "jsonpath={.status.conditions[?(@.type==\"Ready\")].message}"});
+        return message.find("spec.model.id: field is immutable") != std::string::npos;
+      },
+      20s))
+      << message;
+  EXPECT_NE(message.find("delete and recreate the ModelDeployment"), std::string::npos) << message;
+  EXPECT_EQ(cluster_->Get({"get", "modeldeployment", "small", "-n", ns_, "-o",
+                           "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}"}),
+            "False");
+  std::string args = cluster_->Get(
+      {"get", "deployment", "small", "-n", ns_, "-o", "jsonpath={.spec.template.spec.containers[0].args}"});
+  EXPECT_NE(args.find("Qwen/Qwen2.5-0.5B-Instruct"), std::string::npos) << args;
+  EXPECT_EQ(args.find("Llama-3.1-8B"), std::string::npos) << args;
+
+  // Setting it back, as the message says, brings the deployment back to Running.
+  ASSERT_EQ(cluster_->kubectl
+                ->Run({"patch", "modeldeployment", "small", "-n", ns_, "--type=merge", "-p",
+                       R"({"spec":{"model":{"id":"Qwen/Qwen2.5-0.5B-Instruct"}}})"})
+                .exit_code,
+            0);
+  EXPECT_TRUE(WaitFor([&] { return Phase("small") == "Running"; }, 30s)) << "phase: " << Phase("small");
 }
 
 TEST(ControllerLeaderElectionE2ETest, StandbyTakesOverWhenTheLeaderStops) {
