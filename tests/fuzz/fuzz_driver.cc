@@ -27,10 +27,12 @@ std::string Mutate(const std::vector<std::string>& seeds, std::mt19937_64& rng) 
       case 0:  // flip a byte
         if (!input.empty()) input[rng() % input.size()] = static_cast<char>(rng());
         break;
-      case 1:  // insert interesting bytes
+      case 1: {  // insert interesting bytes
+        static constexpr char kInteresting[] = {'{', '}', '[', ']', '"', ':', ',', '\\', '\n', '\0', '-', '9', 'a', 'e'};
         input.insert(input.empty() ? 0 : rng() % input.size(),
-                     std::string(1 + rng() % 4, "{}[]\":,\\\n\0-9ae"[rng() % 16]));
+                     std::string(1 + rng() % 4, kInteresting[rng() % sizeof kInteresting]));
         break;
+      }
       case 2:  // delete a range
         if (input.size() > 1) {
           std::size_t at = rng() % input.size();
