@@ -602,8 +602,8 @@ TEST(KubernetesProtobuf, FuzzedInputsNeverCrash) {
 
 // Bodies recorded from kubectl v1.32.4 (see testdata/protobuf/README.md).
 std::string ReadTestdata(std::string_view name) {
-  const auto path =
-      std::filesystem::path(__FILE__).parent_path() / "testdata" / "protobuf" / std::string(name);
+  // From the build (not __FILE__, which ccache's base_dir makes relative).
+  const auto path = std::filesystem::path(KUBESIM_TESTDATA) / "protobuf" / std::string(name);
   std::ifstream in(path, std::ios::binary);
   std::ostringstream content;
   content << in.rdbuf();
