@@ -128,7 +128,6 @@ struct Server::Impl {
 
   std::mutex mutex;
   std::condition_variable stopped_cv;
-  bool stopped = false;                                  // guarded by mutex
   std::list<std::shared_ptr<detail::SessionControl>> sessions;  // guarded by mutex
   std::list<std::function<void()>> closers;               // guarded by mutex; parallel to sessions
   std::vector<std::thread> threads;  // Start()ed runner
@@ -352,9 +351,6 @@ void Server::Run() {
   }
   impl_->io.run();
   for (auto& thread : extra) thread.join();
-  std::lock_guard lock(impl_->mutex);
-  impl_->stopped = true;
-  impl_->stopped_cv.notify_all();
 }
 
 void Server::Start() {

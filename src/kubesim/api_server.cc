@@ -459,7 +459,6 @@ struct ApiServer::Impl {
       return DocumentResponse(ValueOf(document));
     }
     if (OpenApiService::Handles(request.path)) {
-      std::string target = request.path;
       auto hash = request.Query("hash");
       auto document = openapi->Get(request.path, accept);
       if (Failed(document)) return StatusResponse(ErrorOf(document));
@@ -761,10 +760,6 @@ struct ApiServer::Impl {
       if (!s.contains("sessionAffinity")) s["sessionAffinity"] = "None";
     }
   }
-
-  struct CreateOutcome {
-    ObjectPtr object;
-  };
 
   // The create path shared by HTTP and CreateObject.
   ApiResult<ObjectPtr> CreateTyped(const ResourceType& type, std::string_view ns, json::object object,
@@ -1163,16 +1158,15 @@ struct ApiServer::Impl {
       auto patch_type = CheckPatchType(request.Header("Content-Type").value_or(""), true);
       if (Failed(patch_type)) return StatusResponse(ErrorOf(patch_type));
       patch_kind = ValueOf(patch_type);
-      auto parsed = ValueOf(patch_type) == PatchType::kApply
-                        ? ApiResult<json::value>(json::value())
-                        : ParsePatchBody(request.body);
-      if (Failed(parsed)) return StatusResponse(ErrorOf(parsed));
-      if (ValueOf(patch_type) == PatchType::kApply) {
+      if (*patch_kind == PatchType::kApply) {
+        // An applied Scale is merged into the current one (only spec.replicas matters).
         auto applied = ParseApplyBody(request.body);
         if (Failed(applied)) return StatusResponse(ErrorOf(applied));
         patch = json::value(ValueOf(applied));
         patch_kind = PatchType::kMerge;
       } else {
+        auto parsed = ParsePatchBody(request.body);
+        if (Failed(parsed)) return StatusResponse(ErrorOf(parsed));
         patch = ValueOf(parsed);
       }
     }

@@ -133,32 +133,31 @@ std::int64_t Generation(const json::object& o) { return Int(Meta(o), "generation
 bool BeingDeleted(const json::object& o) { return Meta(o).contains("deletionTimestamp"); }
 const json::object* Labels(const json::object& o) { return Obj(Meta(o), "labels"); }
 
-std::string ControllerUid(const json::object& o, std::string_view kind) {
+namespace {
+
+// The ownerReference with controller: true and the given kind, or nullptr.
+const json::object* FindControllerRef(const json::object& o, std::string_view kind) {
   const json::array* refs = Arr(Meta(o), "ownerReferences");
-  if (!refs) return {};
+  if (!refs) return nullptr;
   for (const json::value& v : *refs) {
     if (!v.is_object()) continue;
     const json::object& ref = v.get_object();
     const json::value* controller = ref.if_contains("controller");
-    if (controller && controller->is_bool() && controller->get_bool() && Str(ref, "kind") == kind) {
-      return Str(ref, "uid");
-    }
+    if (controller && controller->is_bool() && controller->get_bool() && Str(ref, "kind") == kind) return &ref;
   }
-  return {};
+  return nullptr;
+}
+
+}  // namespace
+
+std::string ControllerUid(const json::object& o, std::string_view kind) {
+  const json::object* ref = FindControllerRef(o, kind);
+  return ref ? Str(*ref, "uid") : std::string();
 }
 
 std::string ControllerName(const json::object& o, std::string_view kind) {
-  const json::array* refs = Arr(Meta(o), "ownerReferences");
-  if (!refs) return {};
-  for (const json::value& v : *refs) {
-    if (!v.is_object()) continue;
-    const json::object& ref = v.get_object();
-    const json::value* controller = ref.if_contains("controller");
-    if (controller && controller->is_bool() && controller->get_bool() && Str(ref, "kind") == kind) {
-      return Str(ref, "name");
-    }
-  }
-  return {};
+  const json::object* ref = FindControllerRef(o, kind);
+  return ref ? Str(*ref, "name") : std::string();
 }
 
 json::object ControllerRef(const json::object& owner) {
