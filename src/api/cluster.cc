@@ -8,6 +8,7 @@
 #include "common/build_info.h"
 #include "common/json.h"
 #include "common/time.h"
+#include "services/cluster/gpu_capacity.h"
 #include "services/deployments/validation.h"
 
 namespace airunway::api {
@@ -106,6 +107,22 @@ void RegisterClusterRoutes(http::Router& router, const ClusterApi& api) {
     }
     return http::Response::Json(200, json::object{{"nodes", std::move(out)}});
   };
+  // GPU capacity from the node and pod caches. Without a cluster the reference's all-zero
+  // answer (the UI then falls back to the model's own estimate); before the caches have
+  // synced a 503 like every cache read, never a half-counted cluster.
+  auto capacity = [api](bool detailed) {
+    return [api, detailed](http::Request&) {
+      if (!api.cluster) return http::Response::Json(200, services::cluster::EmptyGpuCapacityJson(detailed));
+      if (auto unavailable = CacheUnavailable(api)) return std::move(*unavailable);
+      std::vector<kube::ObjectPtr> node_list;
+      auto computed = services::cluster::ComputeGpuCapacity(api.cluster->nodes(), api.cluster->pods(), &node_list);
+      if (!computed) return http::Response::Error(computed.error());
+      return http::Response::Json(200, detailed ? services::cluster::DetailedGpuCapacityJson(*computed, node_list)
+                                                : services::cluster::GpuCapacityJson(*computed));
+    };
+  };
+  router.Get("/api/installation/gpu-capacity", capacity(false));
+  router.Get("/api/installation/gpu-capacity/detailed", capacity(true));
   router.Get("/api/cluster", health);
   router.Get("/api/cluster/version", version);
   router.Get("/api/health/nodes", nodes);

@@ -1,6 +1,7 @@
 // Cluster-backed API areas: what they share, and the cluster routes themselves —
 // GET /api/cluster, /api/cluster/version (the health documents again, as the reference mounts its
-// health router twice), /api/health/nodes and /api/cluster/nodes, and the ClusterStatusSource
+// health router twice), /api/health/nodes and /api/cluster/nodes, the GPU capacity
+// (/api/installation/gpu-capacity and /detailed), and the ClusterStatusSource
 // that feeds /api/health/status and /api/cluster/status.
 //
 // ClusterApi carries the dependencies every cluster-backed area (cluster, settings, providers,
@@ -22,6 +23,7 @@
 #include "api/health.h"
 #include "http/router.h"
 #include "http/worker_pool.h"
+#include "services/catalog/catalog.h"
 #include "services/cluster/cluster_service.h"
 #include "services/deployments/logs.h"
 
@@ -31,6 +33,7 @@ struct ClusterApi {
   std::shared_ptr<services::cluster::ClusterService> cluster;  // null: no cluster configured
   std::shared_ptr<http::WorkerPool> pool;                       // blocking Kubernetes calls
   std::shared_ptr<services::deployments::LogStreamer> logs;     // log follows (may be null)
+  std::shared_ptr<const catalog::Catalog> catalog;              // model minimum GPUs (may be null)
   std::string no_cluster_reason;                                // why `cluster` is null
   std::string default_namespace = "airunway-system";            // DEFAULT_NAMESPACE
   bool auth_enabled = false;

@@ -8,6 +8,8 @@
 
 #include "common/json.h"
 #include "http/json_body.h"
+#include "services/catalog/gpu_fit.h"
+#include "services/cluster/gpu_capacity.h"
 #include "services/deployments/manifest.h"
 #include "services/deployments/providers.h"
 #include "services/deployments/status.h"
@@ -94,6 +96,43 @@ std::optional<Prepared> Prepare(const http::Request& request, const ClusterApi& 
   return Prepared{std::move(config), std::move(ns)};
 }
 
+std::optional<int> IntAt(const json::object& object, std::initializer_list<std::string_view> path) {
+  const auto* value = common::FindPath(object, path);
+  if (value == nullptr || !value->is_int64()) return std::nullopt;
+  return static_cast<int>(std::clamp<std::int64_t>(value->as_int64(), 0, 1'000'000));
+}
+
+// The reference's GPU fit check of a validated DeploymentConfig against the cached cluster
+// capacity: warnings only, never a refusal (the scheduler is the judge; the cluster may grow).
+// An unknown capacity (caches not synced) gives no warnings rather than wrong ones.
+std::vector<std::string> GpuFitWarnings(const ClusterApi& api, const json::object& config) {
+  catalog::GpuDemand demand;
+  if (Str(config, {"computeType"}) == "cpu") {
+    demand = catalog::CpuDemand();
+  } else if (Str(config, {"mode"}) == "disaggregated") {
+    demand = catalog::DisaggregatedDemand(IntAt(config, {"prefillReplicas"}), IntAt(config, {"prefillGpus"}),
+                                          IntAt(config, {"decodeReplicas"}), IntAt(config, {"decodeGpus"}));
+  } else {
+    int node_count =
+        IntAt(config, {"providerOverrides", "spec", "services", "VllmWorker", "multinode", "nodeCount"}).value_or(1);
+    demand = catalog::AggregatedDemand(IntAt(config, {"replicas"}).value_or(1), IntAt(config, {"resources", "gpu"}),
+                                       node_count);
+  }
+  if (demand.cpu_only) return {};
+  auto capacity = services::cluster::ComputeGpuCapacity(api.cluster->nodes(), api.cluster->pods());
+  if (!capacity) return {};
+  int model_min_gpus = 1;
+  if (api.catalog) {
+    if (const auto* entry = api.catalog->Find(Str(config, {"modelId"}))) {
+      model_min_gpus = IntAt(*entry, {"minGpus"}).value_or(1);
+    }
+  }
+  catalog::ClusterGpus cluster{
+      .available = static_cast<int>(capacity->total - capacity->allocated),
+      .max_contiguous = static_cast<int>(capacity->max_contiguous_available)};
+  return catalog::CheckGpuFit(demand, cluster, model_min_gpus).warnings;
+}
+
 }  // namespace
 
 void RegisterDeploymentRoutes(http::Router& router, const ClusterApi& api) {
@@ -132,6 +171,7 @@ void RegisterDeploymentRoutes(http::Router& router, const ClusterApi& api) {
     auto prepared = Prepare(request, api, failure);
     if (!prepared) co_return failure;
     auto manifest = dep::BuildManifest(prepared->config, prepared->ns);
+    auto warnings = GpuFitWarnings(api, prepared->config);
     auto cluster = api.cluster;
     std::string ns = prepared->ns;
     // Capture by reference only: GCC 12 mishandles coroutine parameters with non-trivial
@@ -141,9 +181,11 @@ void RegisterDeploymentRoutes(http::Router& router, const ClusterApi& api) {
     });
     if (!created) co_return http::Response::Error(created.error());
     if (!*created) co_return KubeFailure("Failed to create deployment", created->error());
-    co_return http::Response::Json(201, json::object{{"message", "Deployment created successfully"},
-                                                     {"name", Str(prepared->config, {"name"})},
-                                                     {"namespace", prepared->ns}});
+    json::object body{{"message", "Deployment created successfully"},
+                      {"name", Str(prepared->config, {"name"})},
+                      {"namespace", prepared->ns}};
+    if (!warnings.empty()) body["warnings"] = json::array(warnings.begin(), warnings.end());
+    co_return http::Response::Json(201, std::move(body));
   });
 
   router.Post("/api/deployments/preview", [api](http::Request& request) {

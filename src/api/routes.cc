@@ -10,12 +10,14 @@
 namespace airunway::api {
 
 void RegisterApiRoutes(http::Router& router, const ApiDeps& deps) {
-  RegisterHealthRoutes(router, ClusterStatusFrom(deps.cluster));
-  RegisterClusterRoutes(router, deps.cluster);
-  RegisterSettingsRoutes(router, deps.cluster);
-  RegisterProviderRoutes(router, deps.cluster);
-  RegisterDeploymentRoutes(router, deps.cluster);
-  RegisterRuntimeRoutes(router, deps.cluster);
+  ClusterApi cluster = deps.cluster;
+  if (!cluster.catalog) cluster.catalog = deps.models.catalog;  // the deploy fit check's model minimum
+  RegisterHealthRoutes(router, ClusterStatusFrom(cluster));
+  RegisterClusterRoutes(router, cluster);
+  RegisterSettingsRoutes(router, cluster);
+  RegisterProviderRoutes(router, cluster);
+  RegisterDeploymentRoutes(router, cluster);
+  RegisterRuntimeRoutes(router, cluster);
   RegisterModelsArea(router, deps.models);
   RegisterOpenApiRoutes(router);
 }

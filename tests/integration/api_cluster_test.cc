@@ -56,6 +56,54 @@ TEST_F(ClusterApiTest, NodesAreSchedulableSortedWithGpuCounts) {
   EXPECT_EQ(Get("/api/health/nodes").body, Get("/api/cluster/nodes").body);
 }
 
+// GPU capacity from the node and pod caches: GPU nodes only, GPUs held by Running and Pending
+// pods bound to them (finished pods release theirs), grouped by pool in the detailed form.
+TEST_F(ClusterApiTest, GpuCapacityCountsGpuNodesAndTheirPods) {
+  auto node = [](std::string_view name, std::string_view gpus, json::object labels) {
+    return json::object{{"apiVersion", "v1"},
+                        {"kind", "Node"},
+                        {"metadata", {{"name", name}, {"labels", std::move(labels)}}},
+                        {"status", {{"allocatable", {{"nvidia.com/gpu", gpus}, {"cpu", "32"}}}}}};
+  };
+  Seed(node("gpu-a", "8", {{"agentpool", "a100"}, {"nvidia.com/gpu.product", "NVIDIA-A100-SXM4-80GB"}}));
+  Seed(node("gpu-b", "4", {{"agentpool", "a100"}}));
+  Seed(node("cpu-a", "0", {{"agentpool", "system"}}));
+  auto gpu_pod = [](std::string_view name, std::string_view node_name, std::string_view phase, std::string_view gpus) {
+    json::object pod = PodFor(name, "app", "x", phase, node_name);
+    pod["spec"].as_object()["containers"].as_array()[1].as_object()["resources"] =
+        json::object{{"requests", {{"nvidia.com/gpu", gpus}}}};
+    return pod;
+  };
+  SeedPod(gpu_pod("running", "gpu-a", "Running", "2"));
+  SeedPod(gpu_pod("pending", "gpu-a", "Pending", "1"));
+  SeedPod(gpu_pod("done", "gpu-b", "Succeeded", "4"));
+  ASSERT_TRUE(WaitFor([&] { return api_.cluster->nodes().Get("", "cpu-a").has_value(); }));
+
+  auto response = Get("/api/installation/gpu-capacity");
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(response.body,
+            R"({"totalGpus":12,"allocatedGpus":3,"availableGpus":9,"maxContiguousAvailable":5,"maxNodeGpuCapacity":8,)"
+            R"("gpuNodeCount":2,"totalMemoryGb":80,"nodes":[{"nodeName":"gpu-a","totalGpus":8,"allocatedGpus":3,)"
+            R"("availableGpus":5},{"nodeName":"gpu-b","totalGpus":4,"allocatedGpus":0,"availableGpus":4}]})");
+  auto detailed = Parse(Get("/api/installation/gpu-capacity/detailed").body);
+  EXPECT_EQ(json::serialize(detailed.at("nodePools")),
+            R"([{"name":"a100","gpuCount":12,"nodeCount":2,"availableGpus":9,"gpuModel":"NVIDIA-A100-SXM4-80GB"}])");
+
+  // Without a cluster the reference's all-zero answer, which the UI reads as "unknown".
+  ClusterApi none;
+  http::Router router;
+  RegisterApiRoutes(router, Deps(none));
+  http::Request request;
+  request.method = "GET";
+  request.target = request.path = request.raw_path = "/api/installation/gpu-capacity";
+  auto match = router.Find("GET", request.path);
+  ASSERT_NE(match.route, nullptr);
+  auto zero = std::get<http::Handler>(match.route->handler)(request);
+  EXPECT_EQ(zero.status, 200);
+  EXPECT_EQ(Parse(zero.body).at("gpuNodeCount"), 0);
+  EXPECT_EQ(Parse(zero.body).at("nodes").as_array().size(), 0u);
+}
+
 TEST_F(ClusterApiTest, NotSyncedAnswers503WithAMessage) {
   // A second API over a cluster service that has not started: nothing is synced.
   ClusterApi cold = api_;

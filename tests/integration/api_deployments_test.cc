@@ -26,7 +26,12 @@ void SeedProvider(ApiTest& test, kubesim::ApiServer& sim, ClusterApi& api) {
 TEST_F(DeploymentsApiTest, CreateThenReadBack) {
   auto created = Send("POST", "/api/deployments", std::string(kBody));
   ASSERT_EQ(created.status, 201) << created.body;
-  EXPECT_EQ(created.body, R"({"message":"Deployment created successfully","name":"demo","namespace":"default"})");
+  auto created_body = Parse(created.body);
+  EXPECT_EQ(created_body.at("message"), "Deployment created successfully");
+  EXPECT_EQ(created_body.at("name"), "demo");
+  EXPECT_EQ(created_body.at("namespace"), "default");
+  // This cluster has no GPU nodes: created anyway, with the reference's fit warnings.
+  EXPECT_NE(json::serialize(created_body.at("warnings")).find("only 0 are available"), std::string::npos);
   ASSERT_TRUE(WaitForDeployment("default", "demo"));
 
   auto status = Parse(Get("/api/deployments/demo?namespace=default").body);
@@ -52,6 +57,35 @@ TEST_F(DeploymentsApiTest, Bug1CreateConflictIs409) {
   EXPECT_EQ(again.status, 409) << again.body;
   EXPECT_NE(again.body.find("Failed to create deployment: "), std::string::npos);
   EXPECT_NE(again.body.find("already exists"), std::string::npos);
+}
+
+// The reference's GPU fit check: a deployment that will not fit is still created (the cluster may
+// grow, the scheduler decides) and the answer carries the reasons as warnings.
+TEST_F(DeploymentsApiTest, CreateWarnsWhenTheClusterHasTooFewGpus) {
+  Seed(json::object{{"apiVersion", "v1"},
+                    {"kind", "Node"},
+                    {"metadata", {{"name", "gpu-1"}}},
+                    {"status", {{"allocatable", {{"nvidia.com/gpu", "2"}}}}}});
+  ASSERT_TRUE(WaitFor([&] { return api_.cluster->nodes().Get("", "gpu-1").has_value(); }));
+  auto fits = Send("POST", "/api/deployments",
+                   R"({"name":"small","namespace":"default","modelId":"m","engine":"vllm","resources":{"gpu":2}})");
+  ASSERT_EQ(fits.status, 201) << fits.body;
+  EXPECT_EQ(Parse(fits.body).contains("warnings"), false) << fits.body;
+
+  auto big = Send("POST", "/api/deployments",
+                  R"({"name":"big","namespace":"default","modelId":"m","engine":"vllm","replicas":2,"resources":{"gpu":4}})");
+  ASSERT_EQ(big.status, 201) << big.body;
+  auto warnings = Parse(big.body).at("warnings").as_array();
+  ASSERT_EQ(warnings.size(), 2u) << big.body;
+  EXPECT_EQ(warnings[0], "⚠️ Insufficient cluster GPUs: Deployment requires 8 GPU(s) but only 2 are available in the cluster");
+  EXPECT_NE(std::string(warnings[1].as_string()).find("largest available block on any node is 2 GPU(s)"), std::string::npos);
+  EXPECT_TRUE(WaitForDeployment("default", "big"));
+
+  // CPU-only deployments need no GPUs, so they never warn.
+  auto cpu = Send("POST", "/api/deployments",
+                  R"({"name":"cpu","namespace":"default","modelId":"m","engine":"vllm","computeType":"cpu","replicas":9})");
+  ASSERT_EQ(cpu.status, 201) << cpu.body;
+  EXPECT_EQ(Parse(cpu.body).contains("warnings"), false);
 }
 
 TEST_F(DeploymentsApiTest, MissingNamespaceIs404NotInternalError) {
@@ -153,7 +187,8 @@ TEST_F(DeploymentsApiTest, PodsOfOneDeploymentOnlyAndDerivedPhase) {
 
   auto pods = Parse(Get("/api/deployments/alpha/pods?namespace=default").body).at("pods").as_array();
   ASSERT_EQ(pods.size(), 2u);
-  EXPECT_EQ(json::serialize(pods[0]), R"({"name":"alpha-0","phase":"Running","ready":true,"restarts":0,"node":"node-1"})");
+  EXPECT_EQ(json::serialize(pods[0]),
+            R"({"name":"alpha-0","phase":"Running","ready":true,"restarts":0,"node":"node-1","containers":["sidecar","vllm"]})");
   EXPECT_EQ(pods[1].at("name"), "alpha-1");
   auto status = Parse(Get("/api/deployments/alpha?namespace=default").body);
   EXPECT_EQ(status.at("phase"), "Deploying");

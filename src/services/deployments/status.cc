@@ -112,6 +112,16 @@ json::object PodStatusOf(const json::object& pod) {
   out["restarts"] = restarts;
   std::string_view node = Str(pod, {"spec", "nodeName"});
   if (!node.empty()) out["node"] = node;
+  // Container names (an addition to the reference's shape) so a client can pick the logs of
+  // one container without fetching the pod.
+  if (const auto* containers = ArrayAt(pod, {"spec", "containers"}); containers != nullptr) {
+    json::array names;
+    for (const auto& c : *containers) {
+      if (!c.is_object()) continue;
+      if (auto container_name = common::GetString(c.as_object(), "name")) names.emplace_back(*container_name);
+    }
+    out["containers"] = std::move(names);
+  }
 
   // First waiting state (init containers first), else first terminated, else the pod's own.
   auto find_state = [&](std::string_view state) -> const json::object* {

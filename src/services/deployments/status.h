@@ -23,7 +23,8 @@ namespace airunway::services::deployments {
 // Empty when the cache is not synced (callers check sync first).
 std::vector<kube::ObjectPtr> DiscoverPods(const kube::Informer& pods, std::string_view ns, std::string_view name);
 
-// PodStatus {name, phase, ready, restarts, node?, reason?, message?}.
+// PodStatus {name, phase, ready, restarts, node?, containers?, reason?, message?}; `containers`
+// (regular container names in spec order) is ours, not the reference's.
 boost::json::object PodStatusOf(const boost::json::object& pod);
 // DeploymentStatus in the reference's key order; `pods` are PodStatus objects.
 boost::json::object DeploymentStatusOf(const boost::json::object& deployment, const std::vector<boost::json::object>& pods);

@@ -24,7 +24,8 @@ json::object Pod(std::string_view phase, std::string_view node, std::string_view
 TEST(StatusTest, PodStatus) {
   auto status = PodStatusOf(Pod("Pending", "n1", "ImagePullBackOff"));
   EXPECT_EQ(json::serialize(status),
-            R"({"name":"p","phase":"Pending","ready":false,"restarts":2,"node":"n1","reason":"ImagePullBackOff","message":"why"})");
+            R"({"name":"p","phase":"Pending","ready":false,"restarts":2,"node":"n1","containers":["sidecar","vllm"],)"
+            R"("reason":"ImagePullBackOff","message":"why"})");
   auto empty = PodStatusOf(Obj(R"({"metadata":{"name":"q"},"status":{"phase":"Running","containerStatuses":[]}})"));
   EXPECT_EQ(empty.at("ready"), false);
 }
