@@ -120,7 +120,10 @@ struct Server::Impl {
   ServerOptions options;
   std::shared_ptr<const Router> router;
   asio::io_context io;
-  tcp::acceptor acceptor{io};
+  // The acceptor lives on its own strand: the accept loop and Shutdown's close must not run
+  // at once on two I/O threads.
+  asio::strand<asio::io_context::executor_type> accept_strand{io.get_executor()};
+  tcp::acceptor acceptor{accept_strand};
   std::optional<asio::ssl::context> tls;
   std::atomic<std::size_t> in_flight{0};
   std::atomic<bool> stopping{false};
@@ -280,7 +283,7 @@ struct Server::Impl {
   // Stops accepting, then repeatedly closes idle connections and ends streams until every
   // session has finished or the grace period is over; then stops the I/O threads.
   void Shutdown() {
-    asio::post(io, [this] {
+    asio::post(accept_strand, [this] {
       boost::system::error_code ignored;
       acceptor.close(ignored);
     });
@@ -337,7 +340,7 @@ common::Status Server::Listen() {
                              fmt::format("cannot listen on {}: {}", where, ec.message()), "ListenFailed");
   }
   impl_->bound_port = acceptor.local_endpoint().port();
-  asio::co_spawn(impl_->io, impl_->AcceptLoop(), asio::detached);
+  asio::co_spawn(impl_->accept_strand, impl_->AcceptLoop(), asio::detached);
   return common::Status::Ok();
 }
 

@@ -335,7 +335,6 @@ struct ApiServer::Impl {
   // ---------------------------------------------------------------- dispatch
 
   http::Response Handle(http::Request& request) {
-    request_count.fetch_add(1, std::memory_order_relaxed);
     const std::string& path = request.path;
     if (path == "/healthz" || path == "/livez" || path == "/readyz" || path.starts_with("/healthz/") ||
         path.starts_with("/livez/") || path.starts_with("/readyz/")) {
@@ -401,6 +400,9 @@ struct ApiServer::Impl {
   // Handle, with the configured faults in front. Only resource requests are faulted, so
   // discovery keeps working; with no rules this is one atomic load.
   http::Response HandleWithFaults(http::Request& request) {
+    // Counted here, so that requests answered with an injected fault count too: tests read
+    // the count to see how often a client retried.
+    request_count.fetch_add(1, std::memory_order_relaxed);
     if (!faults.Active()) return Handle(request);
     RequestInfo info = ParseRequestInfo(request.method, request.path, std::string(request.Query("watch").value_or("")));
     if (!info.resource_request || info.verb.empty()) return Handle(request);
