@@ -3,11 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <filesystem>
-#include <fstream>
 #include <thread>
 
-#include "kube/encoding.h"
 #include "kube/errors.h"
 #include "kube/kubesim_fixture.h"
 #include "kube/test_servers.h"
@@ -16,12 +13,7 @@ namespace airunway::kube {
 namespace {
 
 using common::ErrorCode;
-using testing::ConfigMap;
-using testing::Json;
-using testing::KubesimTest;
-using testing::Pod;
-using testing::Str;
-using testing::WaitFor;
+using namespace testing;  // the kubesim fixture and its helpers
 using namespace std::chrono_literals;
 
 class ClientTest : public KubesimTest {};
@@ -303,44 +295,6 @@ rules:
             "nodes is forbidden: User \"alice\" cannot list resource \"nodes\" in API group \"\" at the cluster scope");
 }
 
-TEST_F(ClientTest, TokenFileAndCaFileFromAKubeconfig) {
-  std::string token_path = ::testing::TempDir() + "/kube-token-" + std::to_string(::getpid());
-  std::ofstream(token_path) << sim_.admin_token() << "\n";
-  Client client(testing::MustConfig(KubeconfigWithUser("{tokenFile: " + token_path + "}")), Options());
-  auto result = client.Get(kNamespaces, "", "default");
-  EXPECT_TRUE(result) << result.error().message;
-  std::filesystem::remove(token_path);
-}
-
-TEST_F(ClientTest, ExecPluginCredentialIsRefreshedAfter401) {
-  const std::string dir = ::testing::TempDir();
-  const std::string token_path = dir + "/kube-exec-token-" + std::to_string(::getpid());
-  const std::string count_path = dir + "/kube-exec-count-" + std::to_string(::getpid());
-  std::filesystem::remove(count_path);
-  std::ofstream(token_path) << "stale-token-from-yesterday";
-  const std::string exec = "\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: " +
-                           std::string(KUBE_TESTDATA) + "/exec-plugin.sh\n      args: [token]\n      env:\n" +
-                           "      - {name: PLUGIN_TOKEN_FILE, value: " + token_path + "}\n" +
-                           "      - {name: PLUGIN_COUNT_FILE, value: " + count_path + "}\n";
-  Client client(testing::MustConfig(KubeconfigWithUser(exec)), Options());
-  auto rejected = client.Get(kNamespaces, "", "default");
-  ASSERT_FALSE(rejected);
-  EXPECT_EQ(rejected.error().code, ErrorCode::kUnauthorized);
-
-  std::ofstream(token_path, std::ios::trunc) << sim_.admin_token();  // the user logs in again
-  auto accepted = client.Get(kNamespaces, "", "default");
-  EXPECT_TRUE(accepted) << accepted.error().message;
-  auto again = client.Get(kNamespaces, "", "default");  // cached: no new plugin run
-  EXPECT_TRUE(again);
-  auto runs = ReadFile(count_path);
-  ASSERT_TRUE(runs);
-  // Run 1: stale token; 2: refreshed after the first 401, still stale; 3: refreshed after
-  // the second call's 401, now valid; the third call reuses it.
-  EXPECT_EQ(std::count(runs->begin(), runs->end(), '\n'), 3);
-  std::filesystem::remove(token_path);
-  std::filesystem::remove(count_path);
-}
-
 TEST_F(ClientTest, TlsServerNameAndVerification) {
   Config by_name = config_;
   by_name.tls.server_name = "localhost";  // in kubesim's certificate; the URL says 127.0.0.1
@@ -364,7 +318,7 @@ TEST_F(ClientTest, TlsServerNameAndVerification) {
 }
 
 TEST_F(ClientTest, ProxyUrlTunnelsThroughConnect) {
-  testing::TcpRelay proxy(sim_.port(), /*connect_proxy=*/true);
+  testing::ConnectProxy proxy(sim_.port());
   Config via_proxy = config_;
   via_proxy.proxy_url = "http://127.0.0.1:" + std::to_string(proxy.port());
   Client client(via_proxy, Options());
@@ -414,103 +368,158 @@ TEST_F(ClientTest, ManyThreadsShareOneClient) {
   EXPECT_EQ(ok.load(), 200);
 }
 
-// ---- retries, Retry-After and deadlines, against a scripted server (kubesim has no fault
-// injection) -------------------------------------------------------------------------------------
+// ---- retries, Retry-After and deadlines, with kubesim's fault injection ------------------------
+// Attempts are counted by the credential provider the client asks once per request sent.
 
-class RetryTest : public ::testing::Test {
+class RetryTest : public KubesimTest {
  protected:
-  Client MakeClient(std::chrono::milliseconds timeout = 5s) {
-    Config config;
-    config.server = server_.url();
-    ClientOptions options;
+  // A client that backs off briefly, so the tests measure the server's answers, not the
+  // backoff; Retry-After must come from the server.
+  std::shared_ptr<Client> RetryingClient(int max_attempts = 5, std::chrono::milliseconds timeout = 10s) {
+    ClientOptions options = Options();
     options.timeout = timeout;
-    options.retry_backoff = {.initial = 10ms, .max = 50ms};
-    return Client(config, options);
+    options.max_attempts = max_attempts;
+    options.retry_backoff = {.initial = 5ms, .max = 20ms};
+    Config config = config_;
+    counting_ = std::make_shared<CountingCredentials>(config_.credentials);
+    config.credentials = counting_;
+    return std::make_shared<Client>(config, options);
   }
-  static testing::CannedResponse Status(int code, std::string reason) {
-    return {code, R"({"kind":"Status","apiVersion":"v1","status":"Failure","message":"try later","reason":")" + reason +
-                      R"(","code":)" + std::to_string(code) + "}"};
+  // How many requests the RetryingClient sent while `action` ran.
+  int AttemptsDuring(const std::function<void()>& action) const {
+    const int before = counting_->gets();
+    action();
+    return counting_->gets() - before;
   }
-  testing::ScriptedServer server_;
+  // Faults on configmaps only, so discovery and other resources answer normally.
+  void Inject(std::vector<kubesim::FaultRule> rules, std::uint64_t seed = 1) {
+    for (auto& rule : rules) rule.resources = {"configmaps"};
+    sim_.SetFaults({.rules = std::move(rules), .seed = seed});
+  }
+
+  std::shared_ptr<CountingCredentials> counting_;
 };
 
-TEST_F(RetryTest, GetIsRetriedOn5xxUntilItSucceeds) {
-  server_.Push(Status(503, "ServiceUnavailable"));
-  server_.Push(Status(500, "InternalError"));
-  server_.Push({200, R"({"kind":"Namespace","metadata":{"name":"default"}})"});
-  auto client = MakeClient();
-  auto result = client.Get(kNamespaces, "", "default");
-  ASSERT_TRUE(result) << result.error().message;
-  EXPECT_EQ(server_.requests().size(), 3u);
+TEST_F(RetryTest, GetIsRetriedThroughInjectedErrorRatesUntilItSucceeds) {
+  ASSERT_TRUE(client_->Create(kConfigMaps, "default", ConfigMap("cm")));
+  Inject({{.verbs = {"get"}, .status = 503, .error_rate = 0.4},
+          {.verbs = {"get"}, .status = 500, .every = 3}},
+         /*seed=*/7);
+  auto client = RetryingClient(/*max_attempts=*/10);
+  int ok = 0;
+  const int requests = AttemptsDuring([&] {
+    for (int i = 0; i < 20; ++i) {
+      auto got = client->Get(kConfigMaps, "default", "cm");
+      EXPECT_TRUE(got) << got.error().message;
+      if (got && Str(*got, {"data", "key"}) == "value") ++ok;
+    }
+  });
+  EXPECT_EQ(ok, 20);
+  EXPECT_GT(requests, 20);  // some answers were injected failures, and each was retried
+}
+
+TEST_F(RetryTest, GetGivesUpAfterMaxAttemptsWithTheServersError) {
+  Inject({{.verbs = {"get"}, .status = 503, .message = "etcdserver: request timed out"}});
+  auto client = RetryingClient(/*max_attempts=*/3);
+  common::Result<boost::json::object> got = boost::json::object{};
+  EXPECT_EQ(AttemptsDuring([&] { got = client->Get(kConfigMaps, "default", "cm"); }), 3);
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(got.error().message.find("etcdserver: request timed out"), std::string::npos) << got.error().message;
 }
 
 TEST_F(RetryTest, RetryAfterIsHonoured) {
-  server_.Push({429, Status(429, "TooManyRequests").body, {{"Retry-After", "1"}}});
-  server_.Push({200, R"({"kind":"Namespace","metadata":{"name":"default"}})"});
-  auto client = MakeClient();
+  ASSERT_TRUE(client_->Create(kConfigMaps, "default", ConfigMap("cm")));
+  Inject({{.verbs = {"get"}, .status = 429, .every = 2, .retry_after_seconds = 1}});
+  auto client = RetryingClient();
+  ASSERT_TRUE(client->Get(kConfigMaps, "default", "cm"));  // the 1st matching request passes
   const auto start = std::chrono::steady_clock::now();
-  auto result = client.Get(kNamespaces, "", "default");
-  ASSERT_TRUE(result) << result.error().message;
-  EXPECT_GE(std::chrono::steady_clock::now() - start, 1s);
-  EXPECT_EQ(server_.requests().size(), 2u);
+  common::Result<boost::json::object> got = boost::json::object{};
+  const int requests = AttemptsDuring([&] { got = client->Get(kConfigMaps, "default", "cm"); });
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ(requests, 2);  // the 429, then the retry
+  EXPECT_GE(elapsed, 1s);   // the backoff alone would have waited 20ms at most
 }
 
 TEST_F(RetryTest, CreateAndUnconditionalPatchAreNeverRetried) {
-  server_.Push(Status(503, "ServiceUnavailable"));
-  server_.Push(Status(503, "ServiceUnavailable"));
-  auto client = MakeClient();
-  auto created = client.Create(kConfigMaps, "default", testing::ConfigMap("x"));
+  Inject({{.verbs = {"create"}, .status = 503}});
+  auto client = RetryingClient();
+  common::Result<boost::json::object> created = boost::json::object{};
+  EXPECT_EQ(AttemptsDuring([&] { created = client->Create(kConfigMaps, "default", ConfigMap("x")); }), 1);
   ASSERT_FALSE(created);
   EXPECT_EQ(created.error().code, ErrorCode::kUnavailable);
-  EXPECT_EQ(server_.requests().size(), 1u);
-  auto patched = client.Patch(kConfigMaps, "default", "x", PatchType::kMerge, R"({"data":{"a":"b"}})");
+  sim_.SetFaults({});
+  EXPECT_EQ(client->Get(kConfigMaps, "default", "x").error().code, ErrorCode::kNotFound);
+
+  ASSERT_TRUE(client->Create(kConfigMaps, "default", ConfigMap("x")));
+  Inject({{.verbs = {"patch"}, .status = 500}});
+  common::Result<boost::json::object> patched = boost::json::object{};
+  EXPECT_EQ(AttemptsDuring([&] {
+              patched = client->Patch(kConfigMaps, "default", "x", PatchType::kMerge, R"({"data":{"a":"b"}})");
+            }),
+            1);
   ASSERT_FALSE(patched);
-  EXPECT_EQ(server_.requests().size(), 2u);
+  EXPECT_EQ(patched.error().code, ErrorCode::kInternal);
 }
 
 TEST_F(RetryTest, PatchWithAResourceVersionPreconditionIsRetried) {
-  server_.Push(Status(503, "ServiceUnavailable"));
-  server_.Push({200, R"({"kind":"ConfigMap","metadata":{"name":"x"}})"});
-  auto client = MakeClient();
-  auto patched = client.Patch(kConfigMaps, "default", "x", PatchType::kMerge,
-                              R"({"metadata":{"resourceVersion":"7"},"data":{"a":"b"}})");
+  ASSERT_TRUE(client_->Create(kConfigMaps, "default", ConfigMap("x")));
+  Inject({{.verbs = {"patch"}, .status = 503, .every = 2}});
+  auto client = RetryingClient();
+  auto first = client->Patch(kConfigMaps, "default", "x", PatchType::kMerge, R"({"data":{"first":"1"}})");
+  ASSERT_TRUE(first) << first.error().message;  // the 1st matching request passes
+  // The 2nd matching request fails with 503; the precondition makes it safe to resend.
+  const std::string patch =
+      R"({"metadata":{"resourceVersion":")" + Str(*first, {"metadata", "resourceVersion"}) + R"("},"data":{"a":"b"}})";
+  common::Result<boost::json::object> patched = boost::json::object{};
+  EXPECT_EQ(AttemptsDuring([&] { patched = client->Patch(kConfigMaps, "default", "x", PatchType::kMerge, patch); }),
+            2);
   ASSERT_TRUE(patched) << patched.error().message;
-  EXPECT_EQ(server_.requests().size(), 2u);
+  EXPECT_EQ(Str(*patched, {"data", "a"}), "b");
 }
 
 TEST_F(RetryTest, ClientErrorsAreNotRetried) {
-  server_.Push(Status(404, "NotFound"));
-  auto client = MakeClient();
-  EXPECT_FALSE(client.Get(kNamespaces, "", "x"));
-  EXPECT_EQ(server_.requests().size(), 1u);
+  auto client = RetryingClient();
+  EXPECT_EQ(RequestsDuring([&] { EXPECT_FALSE(client->Get(kConfigMaps, "default", "missing")); }), 1u);
+  Inject({{.verbs = {"get"}, .status = 409}});
+  common::Result<boost::json::object> got = boost::json::object{};
+  EXPECT_EQ(AttemptsDuring([&] { got = client->Get(kConfigMaps, "default", "missing"); }), 1);
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().code, ErrorCode::kConflict);
 }
 
-TEST_F(RetryTest, DeadlineCutsASlowAnswer) {
-  server_.Push({200, "{}", {}, 1s});
-  auto client = MakeClient(300ms);
+TEST_F(RetryTest, DeadlineCutsAnInjectedLatency) {
+  ASSERT_TRUE(client_->Create(kConfigMaps, "default", ConfigMap("slow")));
+  Inject({{.verbs = {"get"}, .latency = 1s}});
+  auto client = RetryingClient(5, /*timeout=*/200ms);
   const auto start = std::chrono::steady_clock::now();
-  auto result = client.Get(kNamespaces, "", "slow");
-  ASSERT_FALSE(result);
-  EXPECT_EQ(result.error().code, ErrorCode::kTimeout);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 900ms);
+  auto got = client->Get(kConfigMaps, "default", "slow");
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().code, ErrorCode::kTimeout);
+  EXPECT_GE(elapsed, 150ms);  // curl's clock starts a little after ours
+  EXPECT_LT(elapsed, 900ms);
+  // A per-call deadline longer than the latency waits it out.
+  auto patient = client->Get(kConfigMaps, "default", "slow", 5s);
+  ASSERT_TRUE(patient) << patient.error().message;
+  EXPECT_EQ(Str(*patient, {"data", "key"}), "value");
 }
 
-TEST_F(RetryTest, ConnectionRefusedIsUnavailableAfterRetries) {
-  Config config;
-  {
-    testing::ScriptedServer gone;
-    config.server = gone.url();
-  }  // nothing listens there any more
-  ClientOptions options;
-  options.retry_backoff = {.initial = 5ms, .max = 10ms};
-  options.max_attempts = 3;
-  Client client(config, options);
-  auto result = client.Get(kNamespaces, "", "default");
-  ASSERT_FALSE(result);
-  EXPECT_EQ(result.error().code, ErrorCode::kUnavailable);
-  EXPECT_NE(result.error().message.find("cannot reach the Kubernetes API server at " + config.server),
+TEST_F(RetryTest, PausedServerIsUnavailableUntilItResumes) {
+  auto client = RetryingClient(/*max_attempts=*/3);
+  ASSERT_TRUE(client->Get(kNamespaces, "", "default"));  // leaves a keep-alive connection in the pool
+  sim_.Pause();
+  auto refused = client->Get(kNamespaces, "", "default");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(refused.error().message.find("cannot reach the Kubernetes API server at " + sim_.url()),
             std::string::npos)
-      << result.error().message;
+      << refused.error().message;
+  auto resumed = sim_.Resume();
+  ASSERT_TRUE(resumed) << resumed.error().message;
+  auto again = client->Get(kNamespaces, "", "default");
+  EXPECT_TRUE(again) << again.error().message;
 }
 
 TEST(ResourceRefTest, Paths) {

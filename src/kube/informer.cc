@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "common/json.h"
+#include "kube/compact_object.h"
 #include "common/logging.h"
 #include "kube/errors.h"
 
@@ -31,15 +32,8 @@ boost::json::object StripManagedFields(boost::json::object object) {
 
 namespace {
 
-bool HasManagedFields(const boost::json::object& object) {
-  const auto* fields = common::FindPath(object, {"metadata", "managedFields"});
-  return fields != nullptr;
-}
-
-ObjectPtr Ingest(const ObjectPtr& object) {
-  if (!HasManagedFields(*object)) return object;
-  return std::make_shared<const boost::json::object>(StripManagedFields(*object));
-}
+// Cached objects are compact copies (kube/compact_object.h): one exact arena per object.
+ObjectPtr Ingest(const ObjectPtr& object) { return MakeCompactObject(*object); }
 
 std::string ResourceVersionOf(const boost::json::object& object) {
   const auto* rv = common::FindPath(object, {"metadata", "resourceVersion"});
@@ -197,7 +191,7 @@ common::Status Informer::ListAll(std::stop_token stop) {
     for (auto& item : page->items) {
       // List items may lack apiVersion/kind (built-in types); watch events carry them.
       Key key = ObjectKey(item);
-      fresh[key] = std::make_shared<const boost::json::object>(StripManagedFields(std::move(item)));
+      fresh[key] = MakeCompactObject(item);
     }
     resource_version = page->resource_version;
     list_options.continue_token = page->continue_token;

@@ -3,23 +3,20 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <set>
 
 #include "kube/errors.h"
 #include "kube/kubesim_fixture.h"
-#include "kube/test_servers.h"
 
 namespace airunway::kube {
 namespace {
 
 using common::ErrorCode;
-using testing::ConfigMap;
-using testing::Json;
-using testing::KubesimTest;
-using testing::Pod;
-using testing::Str;
-using testing::WaitFor;
+using namespace testing;  // the kubesim fixture and its helpers
 using namespace std::chrono_literals;
 
 // Counts handler calls per name, as a controller's queue would see them.
@@ -180,80 +177,164 @@ TEST_F(InformerTest, PeriodicResyncReportsEveryObject) {
   EXPECT_TRUE(WaitFor([&] { return counter.Get(counter.updates, "x") >= 2; }));
 }
 
-// Outage tests: the informer reaches kubesim through a relay that can be cut.
-class InformerOutageTest : public InformerTest {
+// Convergence: after outages, expired and dropped watches, the cache ends up equal to the
+// server's state and every delete is reported exactly once.
+class InformerConvergenceTest : public InformerTest {
  protected:
-  std::shared_ptr<Client> ThroughRelay(testing::TcpRelay& relay) {
-    Config config = config_;
-    config.server = "https://127.0.0.1:" + std::to_string(relay.port());
-    return std::make_shared<Client>(config, Options());
-  }
-
-  // Cuts the relay, changes the cluster with `writes` extra writes, restores the relay, and
-  // checks the cache converges with each delete reported exactly once.
-  void Outage(int writes) {
+  void SetUp() override {
+    InformerTest::SetUp();
     for (const char* name : {"a", "b", "c"}) ASSERT_TRUE(client_->Create(kConfigMaps, "default", ConfigMap(name)));
-    testing::TcpRelay relay(sim_.port());
-    Informer informer(ThroughRelay(relay), Fast(kConfigMaps));
-    Counter counter;
-    informer.AddHandlers(counter.Handlers());
-    informer.Start();
-    ASSERT_TRUE(informer.WaitForSync(10s));
-    const auto watches_before = informer.stats().watches;
-
-    relay.SetDown(true);
-    ASSERT_TRUE(client_->Delete(kConfigMaps, "default", "a"));
-    ASSERT_TRUE(client_->Patch(kConfigMaps, "default", "b", PatchType::kMerge, R"({"data":{"key":"changed"}})"));
-    ASSERT_TRUE(client_->Create(kConfigMaps, "default", ConfigMap("d")));
-    for (int i = 0; i < writes; ++i) {
-      ASSERT_TRUE(client_->Patch(kConfigMaps, "default", "c", PatchType::kMerge,
-                                 R"({"data":{"n":")" + std::to_string(i) + R"("}})"));
-    }
-    // The informer keeps serving its last state while the server is unreachable.
-    EXPECT_TRUE(informer.HasSynced());
-    EXPECT_TRUE(informer.Get("default", "a"));
-    relay.SetDown(false);
-
-    ASSERT_TRUE(WaitFor([&] {
-      auto b = informer.Get("default", "b");
-      return CachedNames(informer) == std::set<std::string>{"b", "c", "d"} && b && Str(**b, {"data", "key"}) == "changed";
-    }));
-    EXPECT_EQ(counter.Get(counter.deletes, "a"), 1);
-    EXPECT_EQ(counter.Total(counter.deletes), 1);
-    EXPECT_EQ(counter.Get(counter.adds, "d"), 1);
-    EXPECT_GT(informer.stats().watches, watches_before);
-
-    // Later changes still arrive, and the delete of "a" is never reported again.
-    ASSERT_TRUE(client_->Delete(kConfigMaps, "default", "d"));
-    ASSERT_TRUE(WaitFor([&] { return counter.Get(counter.deletes, "d") == 1; }));
-    EXPECT_EQ(counter.Get(counter.deletes, "a"), 1);
-    last_stats_ = informer.stats();
   }
-  InformerStats last_stats_;
+  void StartInformer() {
+    informer_ = std::make_unique<Informer>(client_, Fast(kConfigMaps));
+    informer_->AddHandlers(counter_.Handlers());
+    informer_->Start();
+    ASSERT_TRUE(informer_->WaitForSync(10s));
+  }
+  // Deletes a, changes b, creates d and patches c `patches` times, through `write` (a
+  // method, path, body and content type, answered by the live or the paused server).
+  using Write = std::function<int(const std::string&, const std::string&, const std::string&, const std::string&)>;
+  void ChangeTheCluster(const Write& write, int patches) {
+    const std::string base = "/api/v1/namespaces/default/configmaps";
+    const std::string merge = "application/merge-patch+json";
+    EXPECT_EQ(write("DELETE", base + "/a", "", ""), 200);
+    EXPECT_EQ(write("PATCH", base + "/b", R"({"data":{"key":"changed"}})", merge), 200);
+    EXPECT_EQ(write("POST", base, boost::json::serialize(ConfigMap("d")), "application/json"), 201);
+    for (int i = 0; i < patches; ++i) {
+      EXPECT_EQ(write("PATCH", base + "/c", R"({"data":{"n":")" + std::to_string(i) + R"("}})", merge), 200);
+    }
+  }
+  Write Direct() {
+    return [this](const std::string& method, const std::string& path, const std::string& body,
+                  const std::string& type) { return ServeDirect(method, path, body, type).status; };
+  }
+  Write OverHttp() {
+    return [this](const std::string& method, const std::string& path, const std::string& body,
+                  const std::string& type) -> int {
+      auto response = client_->Do({.method = method, .path = path, .body = body, .content_type = type});
+      return response ? static_cast<int>(response->status) : common::HttpStatusOf(response.error().code);
+    };
+  }
+  // Waits until the cache holds b (changed), c (last patch `last_patch`) and d, then checks
+  // what the handlers heard. Handlers run after the cache is updated, one at a time on the
+  // informer's thread, so a later delete (of d) that has been reported is a barrier: every
+  // call for the earlier changes has been made by then.
+  void ExpectConverged(int last_patch) {
+    ASSERT_TRUE(WaitFor([&] {
+      auto b = informer_->Get("default", "b");
+      auto c = informer_->Get("default", "c");
+      return CachedNames(*informer_) == std::set<std::string>{"b", "c", "d"} && b &&
+             Str(**b, {"data", "key"}) == "changed" && c && Str(**c, {"data", "n"}) == std::to_string(last_patch);
+    })) << "cached: " << ::testing::PrintToString(CachedNames(*informer_));
+    ASSERT_TRUE(client_->Delete(kConfigMaps, "default", "d"));
+    ASSERT_TRUE(WaitFor([&] { return counter_.Get(counter_.deletes, "d") == 1; }));
+    EXPECT_EQ(counter_.Get(counter_.deletes, "a"), 1);
+    EXPECT_EQ(counter_.Total(counter_.deletes), 2);  // a, then d: none lost, none repeated
+    EXPECT_EQ(counter_.Get(counter_.adds, "d"), 1);
+    EXPECT_EQ(counter_.Total(counter_.adds), 4);  // a, b, c from the first list, then d
+    EXPECT_GE(counter_.Get(counter_.updates, "b"), 1);
+    EXPECT_EQ(CachedNames(*informer_), (std::set<std::string>{"b", "c"}));
+  }
+  // Runs the informer with `rule` on configmap watches: once the fault has struck (counted by
+  // `struck`) twice, changes the cluster, and after two more strikes checks convergence — so
+  // changes land on open watches, between a fault and the recovery, and during recoveries.
+  void ChangeUnderWatchFault(kubesim::FaultRule rule, std::uint64_t InformerStats::*struck) {
+    rule.resources = {"configmaps"};
+    sim_.SetFaults({.rules = {std::move(rule)}});
+    StartInformer();
+    ASSERT_TRUE(WaitFor([&] { return informer_->stats().*struck >= 2; }));
+    const auto before = informer_->stats().*struck;
+    ChangeTheCluster(OverHttp(), 5);
+    ASSERT_TRUE(WaitFor([&] { return informer_->stats().*struck >= before + 2; }));
+    ExpectConverged(4);
+  }
+  void TearDown() override {
+    if (informer_) informer_->Stop();
+    InformerTest::TearDown();
+  }
+
+  std::unique_ptr<Informer> informer_;
+  Counter counter_;
 };
 
-TEST_F(InformerOutageTest, ShortOutageResumesTheWatch) {
-  Outage(0);
-  EXPECT_EQ(last_stats_.lists, 1u);  // the server replayed what was missed: no re-list
-  EXPECT_EQ(last_stats_.gone, 0u);
+TEST_F(InformerConvergenceTest, ShortOutageResumesTheWatch) {
+  StartInformer();
+  sim_.Pause();
+  ChangeTheCluster(Direct(), 3);
+  // The informer keeps serving its last state while the server is away.
+  EXPECT_TRUE(informer_->HasSynced());
+  EXPECT_TRUE(informer_->Get("default", "a"));
+  auto resumed = sim_.Resume();
+  ASSERT_TRUE(resumed) << resumed.error().message;
+  ExpectConverged(2);
+  EXPECT_EQ(informer_->stats().lists, 1u);  // kubesim replayed what was missed: no re-list
+  EXPECT_EQ(informer_->stats().gone, 0u);
 }
 
-TEST_F(InformerOutageTest, LongOutageRelistsAfterGone) {
-  Outage(80);  // more writes than kubesim keeps history for
-  EXPECT_GE(last_stats_.gone, 1u);
-  EXPECT_GE(last_stats_.lists, 2u);
+TEST_F(InformerConvergenceTest, LongOutageRelistsAfterGone) {
+  StartInformer();
+  sim_.Pause();
+  ChangeTheCluster(Direct(), 80);  // more writes than kubesim keeps history for
+  auto resumed = sim_.Resume();
+  ASSERT_TRUE(resumed) << resumed.error().message;
+  ExpectConverged(79);
+  EXPECT_GE(informer_->stats().gone, 1u);
+  EXPECT_GE(informer_->stats().lists, 2u);
 }
 
-TEST_F(InformerTest, TenThousandObjects) {
+TEST_F(InformerConvergenceTest, ExpiredWatchesRelistWithoutLosingOrRepeatingDeletes) {
+  ChangeUnderWatchFault({.expire_watch_after = 100ms}, &InformerStats::gone);
+  EXPECT_GE(informer_->stats().lists, 3u);
+}
+
+TEST_F(InformerConvergenceTest, DroppedWatchesResumeWithoutRelisting) {
+  ChangeUnderWatchFault({.drop_watch_after = 50ms}, &InformerStats::watches);
+  EXPECT_EQ(informer_->stats().lists, 1u);
+  EXPECT_EQ(informer_->stats().gone, 0u);
+}
+
+TEST_F(InformerTest, TenThousandObjectsConvergeAfterAnOutage) {
   for (int i = 0; i < 10'000; ++i) {
     auto created = sim_.CreateObject(ConfigMap("cm-" + std::to_string(i)));
     ASSERT_TRUE(kubesim::IsOk(created));
   }
   Informer informer(client_, Fast(kConfigMaps));
+  Counter counter;
+  informer.AddHandlers(counter.Handlers());
   informer.Start();
-  ASSERT_TRUE(informer.WaitForSync(60s));
+  ASSERT_TRUE(informer.WaitForSync(30s));
   EXPECT_EQ(informer.List()->size(), 10'000u);
+  EXPECT_EQ(counter.Total(counter.adds), 10'000);  // every key delivered before HasSynced
   EXPECT_EQ(informer.stats().lists, 1u);
+
+  // While the server is away, every tenth object goes and every tenth other one changes:
+  // far more than kubesim's history, so the informer must re-list 9,000 objects and report
+  // the difference.
+  sim_.Pause();
+  for (int i = 0; i < 10'000; i += 10) {
+    const std::string path = "/api/v1/namespaces/default/configmaps/cm-" + std::to_string(i);
+    ASSERT_EQ(ServeDirect("DELETE", path).status, 200);
+    ASSERT_EQ(ServeDirect("PATCH", "/api/v1/namespaces/default/configmaps/cm-" + std::to_string(i + 1),
+                          R"({"data":{"key":"changed"}})", "application/merge-patch+json")
+                  .status,
+              200);
+  }
+  ASSERT_TRUE(sim_.Resume());
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto changed = informer.Get("default", "cm-9991");
+        return informer.List()->size() == 9'000u && changed && Str(**changed, {"data", "key"}) == "changed";
+      },
+      30s));
+  // A later delete, once reported, is the barrier for the handler calls of the re-list.
+  ASSERT_TRUE(client_->Delete(kConfigMaps, "default", "cm-9999"));
+  ASSERT_TRUE(WaitFor([&] { return counter.Get(counter.deletes, "cm-9999") == 1; }));
+  EXPECT_EQ(counter.Total(counter.deletes), 1'001);
+  EXPECT_EQ(counter.Get(counter.deletes, "cm-0"), 1);
+  EXPECT_EQ(counter.Get(counter.deletes, "cm-1"), 0);
+  EXPECT_EQ(counter.Get(counter.updates, "cm-1"), 1);
+  EXPECT_EQ(counter.Total(counter.adds), 10'000);  // nothing new appeared
+  EXPECT_GE(informer.stats().gone, 1u);
 }
 
 }  // namespace

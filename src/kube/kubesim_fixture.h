@@ -1,12 +1,23 @@
 // Test fixture: a kubesim API server over HTTPS and a kube::Client for its admin user,
-// plus helpers to build kubeconfigs and to wait for conditions with a deadline.
+// plus helpers to build kubeconfigs, to write scratch files, to ask kubesim who a client is,
+// and to wait for conditions with a deadline.
+//
+// Test files bring the helpers in with `using namespace testing;` inside airunway::kube.
+// Ownership: each KubesimTest owns its server, its admin client and a scratch directory
+// that TearDown removes. Thread-safety: helpers are for the test thread; WaitFor's
+// condition may read state that other threads change.
 #pragma once
 
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 
+#include <unistd.h>
+
+#include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <string>
@@ -14,6 +25,7 @@
 
 #include "kube/client.h"
 #include "common/json.h"
+#include "http/message.h"
 #include "kube/config.h"
 #include "kubesim/api_server.h"
 
@@ -54,6 +66,42 @@ inline bool WaitFor(const std::function<bool()>& condition,
   return condition();
 }
 
+// Writes `content` to `path` (replacing it) and says whether that worked.
+inline bool WriteTextFile(const std::string& path, std::string_view content) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << content;
+  return static_cast<bool>(out.flush());
+}
+
+// A fresh directory below the test temp dir, unique within the test binary's run.
+inline std::string MakeScratchDir(std::string_view prefix) {
+  static std::atomic<int> counter{0};
+  std::string path = ::testing::TempDir() + "/" + std::string(prefix) + "-" + std::to_string(::getpid()) + "-" +
+                     std::to_string(counter++);
+  std::filesystem::remove_all(path);
+  std::filesystem::create_directories(path);
+  return path;
+}
+
+// Wraps a credential provider and counts Get() calls. The client asks for a credential once
+// per attempt, so this counts the requests a client sent, retries included — also those
+// that kubesim answered with an injected fault, which ApiServer::request_count() skips.
+class CountingCredentials : public CredentialProvider {
+ public:
+  explicit CountingCredentials(std::shared_ptr<CredentialProvider> inner) : inner_(std::move(inner)) {}
+  common::Result<Credential> Get() override {
+    ++gets_;
+    return inner_->Get();
+  }
+  bool Invalidate() override { return inner_->Invalidate(); }
+  std::string Kind() const override { return inner_->Kind(); }
+  int gets() const { return gets_.load(); }
+
+ private:
+  std::shared_ptr<CredentialProvider> inner_;
+  std::atomic<int> gets_{0};
+};
+
 inline Config MustConfig(const std::string& yaml) {
   auto kubeconfig = Kubeconfig::Parse(yaml, "kubesim.yaml");
   EXPECT_TRUE(kubeconfig) << (kubeconfig ? "" : kubeconfig.error().message);
@@ -76,6 +124,7 @@ class KubesimTest : public ::testing::Test {
   void TearDown() override {
     sim_.Stop();
     sim_.Wait();
+    if (!scratch_.empty()) std::filesystem::remove_all(scratch_);
   }
 
   static ClientOptions Options() {
@@ -92,18 +141,57 @@ class KubesimTest : public ::testing::Test {
            "\ncontexts:\n- name: t\n  context: {cluster: c, user: u}\n";
   }
   std::string CaFile() const {
-    static int counter = 0;
+    static std::atomic<int> counter{0};
     std::string path = ::testing::TempDir() + "/kubesim-ca-" + std::to_string(::getpid()) + "-" +
                        std::to_string(counter++) + ".crt";
-    FILE* file = std::fopen(path.c_str(), "w");
-    std::fputs(sim_.ca_pem().c_str(), file);
-    std::fclose(file);
+    WriteTextFile(path, sim_.ca_pem());
     return path;
+  }
+
+  // This test's scratch directory (created on first use, removed by TearDown).
+  const std::string& ScratchDir() {
+    if (scratch_.empty()) scratch_ = MakeScratchDir("kube-test");
+    return scratch_;
+  }
+
+  // Who kubesim says `client` is (a SelfSubjectReview's username), or "error: <message>".
+  static std::string WhoAmI(Client& client) {
+    static const ResourceRef kSelfSubjectReviews{"authentication.k8s.io", "v1", "selfsubjectreviews", false};
+    auto review = client.Create(kSelfSubjectReviews, "",
+                                boost::json::object{{"apiVersion", "authentication.k8s.io/v1"},
+                                                    {"kind", "SelfSubjectReview"}});
+    if (!review) return "error: " + review.error().message;
+    return Str(*review, {"status", "userInfo", "username"});
+  }
+
+  // Answers a request in-process as the admin, without sockets: it works while the server is
+  // paused, so a test can change the cluster during an outage.
+  http::Response ServeDirect(std::string method, std::string target, std::string body = {},
+                             std::string content_type = "application/json") {
+    http::Request request;
+    request.method = std::move(method);
+    request.target = std::move(target);
+    request.body = std::move(body);
+    if (!request.body.empty()) request.headers.Set("Content-Type", std::move(content_type));
+    request.headers.Set("Authorization", "Bearer " + sim_.admin_token());
+    EXPECT_TRUE(http::ParseTarget(request).ok()) << request.target;
+    return sim_.Serve(request);
+  }
+
+  // How many requests kubesim answered while `action` ran. Requests answered by an injected
+  // fault are not counted by kubesim; CountingCredentials counts those on the client side.
+  std::uint64_t RequestsDuring(const std::function<void()>& action) const {
+    const auto before = sim_.request_count();
+    action();
+    return sim_.request_count() - before;
   }
 
   kubesim::ApiServer sim_;
   Config config_;
   std::shared_ptr<Client> client_;
+
+ private:
+  std::string scratch_;
 };
 
 }  // namespace airunway::kube::testing

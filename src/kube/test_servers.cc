@@ -80,9 +80,9 @@ bool ReadRequest(int fd, std::string& buffer, std::string& head) {
 
 }  // namespace
 
-// ---- ScriptedServer -----------------------------------------------------------------------
+// ---- ConnectProxy -------------------------------------------------------------------------
 
-ScriptedServer::ScriptedServer() {
+ConnectProxy::ConnectProxy(std::uint16_t target_port) : target_port_(target_port) {
   listener_ = Listen(port_);
   acceptor_ = std::thread([this] {
     for (;;) {
@@ -92,13 +92,12 @@ ScriptedServer::ScriptedServer() {
         return;
       }
       std::lock_guard lock(mutex_);
-      connections_.push_back(fd);
       threads_.emplace_back([this, fd] { Serve(fd); });
     }
   });
 }
 
-ScriptedServer::~ScriptedServer() {
+ConnectProxy::~ConnectProxy() {
   stopping_ = true;
   ::shutdown(listener_, SHUT_RDWR);
   acceptor_.join();
@@ -106,115 +105,34 @@ ScriptedServer::~ScriptedServer() {
   std::vector<std::thread> threads;
   {
     std::lock_guard lock(mutex_);
-    for (int fd : connections_) ::shutdown(fd, SHUT_RDWR);
+    for (int fd : fds_) ::shutdown(fd, SHUT_RDWR);
     threads.swap(threads_);
   }
   for (auto& thread : threads) thread.join();
-  for (int fd : connections_) ::close(fd);
 }
 
-std::string ScriptedServer::url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-
-void ScriptedServer::Push(CannedResponse response) {
-  std::lock_guard lock(mutex_);
-  queue_.push_back(std::move(response));
-}
-
-std::vector<std::string> ScriptedServer::requests() const {
-  std::lock_guard lock(mutex_);
-  return requests_;
-}
-
-void ScriptedServer::Serve(int fd) {
-  std::string buffer;
+void ConnectProxy::Serve(int client) {
+  std::string early;  // bytes read past the CONNECT head
   std::string head;
-  while (ReadRequest(fd, buffer, head)) {
-    CannedResponse response{404, R"({"kind":"Status","apiVersion":"v1","status":"Failure","reason":"NotFound","code":404})"};
-    {
-      std::lock_guard lock(mutex_);
-      auto line_end = head.find("\r\n");
-      std::string line = head.substr(0, line_end);
-      requests_.push_back(line.substr(0, line.rfind(' ')));
-      if (!queue_.empty()) {
-        response = std::move(queue_.front());
-        queue_.pop_front();
-      }
-    }
-    if (response.delay.count() > 0) std::this_thread::sleep_for(response.delay);
-    std::string out = "HTTP/1.1 " + std::to_string(response.status) + " Canned\r\nContent-Type: application/json\r\n";
-    for (const auto& [name, value] : response.headers) out += name + ": " + value + "\r\n";
-    out += "Content-Length: " + std::to_string(response.body.size()) + "\r\n\r\n" + response.body;
-    if (!WriteAll(fd, out)) return;
+  if (!ReadRequest(client, early, head) || !head.starts_with("CONNECT ")) {
+    WriteAll(client, "HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n");
+    ::close(client);
+    return;
   }
-}
-
-// ---- TcpRelay -----------------------------------------------------------------------------
-
-TcpRelay::TcpRelay(std::uint16_t target_port, bool connect_proxy)
-    : target_port_(target_port), connect_proxy_(connect_proxy) {
-  listener_ = Listen(port_);
-  acceptor_ = std::thread([this] {
-    for (;;) {
-      int fd = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
-      if (fd < 0 || stopping_) {
-        if (fd >= 0) ::close(fd);
-        return;
-      }
-      if (down_) {
-        ::close(fd);
-        continue;
-      }
-      std::lock_guard lock(mutex_);
-      threads_.emplace_back([this, fd] { Serve(fd); });
-    }
-  });
-}
-
-TcpRelay::~TcpRelay() {
-  stopping_ = true;
-  ::shutdown(listener_, SHUT_RDWR);
-  acceptor_.join();
-  ::close(listener_);
-  SetDown(true);
-  std::vector<std::thread> threads;
-  {
-    std::lock_guard lock(mutex_);
-    threads.swap(threads_);
-  }
-  for (auto& thread : threads) thread.join();
-}
-
-void TcpRelay::SetDown(bool down) {
-  down_ = down;
-  if (!down) return;
-  std::lock_guard lock(mutex_);
-  for (int fd : fds_) ::shutdown(fd, SHUT_RDWR);
-}
-
-void TcpRelay::Serve(int client) {
-  std::string early;  // bytes read past a CONNECT head
-  if (connect_proxy_) {
-    std::string head;
-    if (!ReadRequest(client, early, head) || !head.starts_with("CONNECT ")) {
-      WriteAll(client, "HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n");
-      ::close(client);
-      return;
-    }
-    ++connects_;
-  }
+  ++connects_;
   int upstream = ConnectTo(target_port_);
   if (upstream < 0) {
     ::close(client);
     return;
   }
-  if (connect_proxy_) WriteAll(client, "HTTP/1.1 200 Connection established\r\n\r\n");
+  WriteAll(client, "HTTP/1.1 200 Connection established\r\n\r\n");
   if (!early.empty()) WriteAll(upstream, early);
   {
     std::lock_guard lock(mutex_);
     fds_.push_back(client);
     fds_.push_back(upstream);
   }
-  if (down_) {
+  if (stopping_) {
     ::shutdown(client, SHUT_RDWR);
     ::shutdown(upstream, SHUT_RDWR);
   }
