@@ -48,6 +48,7 @@
 #include "kubesim/api_server.h"
 #include "kubesim/sim_scenario.h"
 #include "services/cluster/cluster_service.h"
+#include "services/deployments/status.h"
 
 namespace {
 
@@ -134,6 +135,57 @@ double HandlerMicros(const airunway::http::Router& router, const std::string& pa
     if (i > 0 || us > 500'000) samples.push_back(us);
   }
   return bench::Median(samples);
+}
+
+// Where the /api/deployments handler's time goes, per ModelDeployment: the same steps as the
+// handler (src/api/deployments.cc), each timed over the whole list; medians of `runs`.
+struct Phases {
+  double list_us = 0, discover_us = 0, build_us = 0, sort_us = 0, serialize_us = 0;
+};
+Phases PhaseBreakdown(const airunway::services::cluster::ClusterService& cluster, int runs) {
+  namespace dep = airunway::services::deployments;
+  std::vector<double> list, discover, build, sort, serialize;
+  for (int run = 0; run < runs; ++run) {
+    auto t0 = Clock::now();
+    auto mds = cluster.ModelDeployments("");
+    if (!mds) return {};
+    auto t1 = Clock::now();
+    std::vector<std::vector<airunway::kube::ObjectPtr>> pods;
+    pods.reserve(mds->size());
+    for (const auto& md : *mds) {
+      const auto* ns = airunway::common::FindPath(*md, {"metadata", "namespace"});
+      const auto* name = airunway::common::FindPath(*md, {"metadata", "name"});
+      pods.push_back(dep::DiscoverPods(cluster.pods(), ns->as_string(), name->as_string()));
+    }
+    auto t2 = Clock::now();
+    std::vector<json::object> statuses;
+    statuses.reserve(mds->size());
+    for (std::size_t i = 0; i < mds->size(); ++i) {
+      std::vector<json::object> pod_statuses;
+      for (const auto& pod : pods[i]) pod_statuses.push_back(dep::PodStatusOf(*pod));
+      statuses.push_back(dep::DeploymentStatusOf(*(*mds)[i], pod_statuses));
+    }
+    auto t3 = Clock::now();
+    std::vector<std::pair<std::string_view, std::size_t>> order;
+    order.reserve(statuses.size());
+    for (std::size_t i = 0; i < statuses.size(); ++i) order.emplace_back(statuses[i].at("createdAt").as_string(), i);
+    std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    auto t4 = Clock::now();
+    json::array page;
+    page.reserve(statuses.size());
+    for (const auto& [created, i] : order) page.push_back(std::move(statuses[i]));
+    std::string body = json::serialize(json::object{{"deployments", std::move(page)}});
+    auto t5 = Clock::now();
+    auto us = [](auto a, auto b) { return std::chrono::duration<double, std::micro>(b - a).count(); };
+    const double n = static_cast<double>(mds->size());
+    list.push_back(us(t0, t1) / n);
+    discover.push_back(us(t1, t2) / n);
+    build.push_back(us(t2, t3) / n);
+    sort.push_back(us(t3, t4) / n);
+    serialize.push_back(us(t4, t5) / n);
+  }
+  return {bench::Median(list), bench::Median(discover), bench::Median(build), bench::Median(sort),
+          bench::Median(serialize)};
 }
 
 // `count` sequential GETs on one keep-alive connection; median µs (for routes too slow for a
@@ -260,6 +312,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   measure("GET /api/deployments", "/api/deployments", small, 50);
+  const Phases small_phases = PhaseBreakdown(*cluster, 20);
 
   SeedDeployments(sim, md_resource, pod_resource, small, large);
   if (!WaitForBody(port, "/api/deployments?limit=1", total_is(large), std::chrono::seconds(60)) ||
@@ -268,6 +321,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   measure("GET /api/deployments", "/api/deployments", large, 10);
+  const Phases large_phases = PhaseBreakdown(*cluster, 5);
 
   kubesim::NodePool pool{.name = "gpua100", .instance_type = "Standard_ND96amsr_A100_v4", .region = "eastus",
                          .zone = "eastus-1", .cpu = "96", .memory = "1843200Mi"};
@@ -333,6 +387,12 @@ int main(int argc, char** argv) {
   std::cout << fmt::format("  cost per ModelDeployment:  handler {:.2f} -> {:.2f} us, request {:.2f} -> {:.2f} us ({} -> {})\n",
                            at_small.build_us / small, at_large.build_us / large, at_small.single.p50_us / small,
                            at_large.single.p50_us / large, small, large);
+  std::cout << fmt::format(
+      "  handler steps per ModelDeployment (us, {} -> {}): list {:.2f} -> {:.2f}, pod lookup {:.2f} -> {:.2f}, status "
+      "{:.2f} -> {:.2f}, sort {:.2f} -> {:.2f}, serialise {:.2f} -> {:.2f}\n",
+      small, large, small_phases.list_us, large_phases.list_us, small_phases.discover_us, large_phases.discover_us,
+      small_phases.build_us, large_phases.build_us, small_phases.sort_us, large_phases.sort_us,
+      small_phases.serialize_us, large_phases.serialize_us);
   std::cout << fmt::format(
       "  memory per ModelDeployment (+ its pod): {:.1f} KiB for the first {}, {:.1f} KiB for the next {} (VmRSS {:.1f} -> "
       "{:.1f} -> {:.1f} MiB)\n",

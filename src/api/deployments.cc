@@ -149,14 +149,18 @@ void RegisterDeploymentRoutes(http::Router& router, const ClusterApi& api) {
     std::vector<json::object> statuses;
     statuses.reserve(mds->size());
     for (const auto& md : *mds) statuses.push_back(StatusOf(api, *md));
-    std::stable_sort(statuses.begin(), statuses.end(), [](const json::object& a, const json::object& b) {
-      return a.at("createdAt").as_string() > b.at("createdAt").as_string();  // same ISO format: newest first
-    });
+    // Newest first (one ISO format, so text order is time order); the sort keys are read once,
+    // not twice per comparison.
+    std::vector<std::pair<std::string_view, std::size_t>> order;
+    order.reserve(statuses.size());
+    for (std::size_t i = 0; i < statuses.size(); ++i) order.emplace_back(statuses[i].at("createdAt").as_string(), i);
+    std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
     auto total = static_cast<std::int64_t>(statuses.size());
     std::int64_t first = offset.value_or(0);
     std::int64_t end = limit ? std::min(total, first + *limit) : total;
     json::array page;
-    for (std::int64_t i = first; i < end; ++i) page.push_back(std::move(statuses[static_cast<std::size_t>(i)]));
+    page.reserve(static_cast<std::size_t>(std::max<std::int64_t>(0, end - first)));
+    for (std::int64_t i = first; i < end; ++i) page.push_back(std::move(statuses[order[static_cast<std::size_t>(i)].second]));
     auto page_size = static_cast<std::int64_t>(page.size());
     json::object pagination{{"total", total},
                             {"limit", limit.value_or(total)},

@@ -218,7 +218,7 @@ common::Status Informer::ListAll(std::stop_token stop) {
     }
     objects_ = std::move(fresh);
     index_.clear();
-    for (const auto& [key, object] : objects_) IndexAdd(key, *object);
+    for (const auto& [key, object] : objects_) IndexAdd(key, object);
     resource_version_ = resource_version;
     ++stats_.lists;
   }
@@ -284,7 +284,7 @@ ObjectPtr Informer::Upsert(const Key& key, ObjectPtr object) {
   } else {
     objects_.emplace(key, object);
   }
-  IndexAdd(key, *object);
+  IndexAdd(key, object);
   return previous;
 }
 
@@ -297,8 +297,8 @@ ObjectPtr Informer::Erase(const Key& key) {
   return previous;
 }
 
-void Informer::IndexAdd(const Key& key, const boost::json::object& object) {
-  for (auto& [kind, value] : IndexValues(object)) index_[kind][value].insert(key);
+void Informer::IndexAdd(const Key& key, const ObjectPtr& object) {
+  for (auto& [kind, value] : IndexValues(*object)) index_[kind][value].insert_or_assign(key, object);
 }
 
 void Informer::IndexRemove(const Key& key, const boost::json::object& object) {
@@ -366,11 +366,10 @@ common::Result<std::vector<ObjectPtr>> Informer::ByIndex(IndexKind kind, std::st
   std::vector<ObjectPtr> out;
   auto by_kind = index_.find(kind);
   if (by_kind == index_.end()) return out;
-  auto keys = by_kind->second.find(std::string(value));
-  if (keys == by_kind->second.end()) return out;
-  for (const auto& key : keys->second) {
-    if (auto it = objects_.find(key); it != objects_.end()) out.push_back(it->second);
-  }
+  auto entries = by_kind->second.find(value);
+  if (entries == by_kind->second.end()) return out;
+  out.reserve(entries->second.size());
+  for (const auto& [key, object] : entries->second) out.push_back(object);
   return out;
 }
 

@@ -121,7 +121,7 @@ class Informer {
   // Cache edits; return what handlers must hear about. Caller holds mutex_ exclusively.
   ObjectPtr Upsert(const Key& key, ObjectPtr object);
   ObjectPtr Erase(const Key& key);
-  void IndexAdd(const Key& key, const boost::json::object& object);
+  void IndexAdd(const Key& key, const ObjectPtr& object);
   void IndexRemove(const Key& key, const boost::json::object& object);
   common::Status NotSynced() const;
   bool SleepFor(std::chrono::milliseconds delay, std::stop_token stop);
@@ -133,7 +133,14 @@ class Informer {
 
   mutable std::shared_mutex mutex_;
   std::map<Key, ObjectPtr> objects_;                                          // guarded by mutex_
-  std::map<IndexKind, std::unordered_map<std::string, std::set<Key>>> index_;  // guarded by mutex_
+  // Index value -> the matching objects, by key. Holding the objects themselves (not keys to
+  // look up again in objects_) keeps an index read to one hash lookup.
+  struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+  };
+  using IndexEntries = std::unordered_map<std::string, std::map<Key, ObjectPtr>, StringHash, std::equal_to<>>;
+  std::map<IndexKind, IndexEntries> index_;  // guarded by mutex_
   std::string resource_version_;                                              // guarded by mutex_
   InformerStats stats_;                                                       // guarded by mutex_
 
