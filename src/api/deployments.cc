@@ -13,6 +13,7 @@
 #include "services/deployments/manifest.h"
 #include "services/deployments/providers.h"
 #include "services/deployments/status.h"
+#include "services/deployments/status_cache.h"
 #include "services/deployments/validation.h"
 
 namespace airunway::api {
@@ -40,11 +41,7 @@ std::string NamespaceOf(const http::Request& request, const ClusterApi& api, Iss
 void CheckName(std::string_view name, Issues& issues) { dep::CheckResourceName(name, json::array{"name"}, issues); }
 
 json::object StatusOf(const ClusterApi& api, const json::object& md) {
-  std::string ns(Str(md, {"metadata", "namespace"}));
-  std::string name(Str(md, {"metadata", "name"}));
-  std::vector<json::object> pods;
-  for (const auto& pod : dep::DiscoverPods(api.cluster->pods(), ns, name)) pods.push_back(dep::PodStatusOf(*pod));
-  return dep::DeploymentStatusOf(md, pods);
+  return dep::DeriveDeploymentStatus(api.cluster->pods(), md);
 }
 
 http::Response DeploymentNotFound(std::string message = "Deployment not found") {
@@ -136,7 +133,9 @@ std::vector<std::string> GpuFitWarnings(const ClusterApi& api, const json::objec
 }  // namespace
 
 void RegisterDeploymentRoutes(http::Router& router, const ClusterApi& api) {
-  router.Get("/api/deployments", [api](http::Request& request) {
+  // Serialised statuses, reused while a deployment and its namespace's pods are unchanged.
+  auto status_cache = std::make_shared<dep::DeploymentStatusCache>();
+  router.Get("/api/deployments", [api, status_cache](http::Request& request) {
     if (auto unavailable = CacheUnavailable(api)) return std::move(*unavailable);
     Issues issues;
     auto ns = request.Query("namespace");
@@ -146,27 +145,34 @@ void RegisterDeploymentRoutes(http::Router& router, const ClusterApi& api) {
     if (!issues.empty()) return ValidationFailed(issues);
     auto mds = api.cluster->ModelDeployments(ns ? *ns : std::string_view());
     if (!mds) return http::Response::Error(mds.error());
-    std::vector<json::object> statuses;
-    statuses.reserve(mds->size());
-    for (const auto& md : *mds) statuses.push_back(StatusOf(api, *md));
-    // Newest first (one ISO format, so text order is time order); the sort keys are read once,
-    // not twice per comparison.
-    std::vector<std::pair<std::string_view, std::size_t>> order;
-    order.reserve(statuses.size());
-    for (std::size_t i = 0; i < statuses.size(); ++i) order.emplace_back(statuses[i].at("createdAt").as_string(), i);
-    std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-    auto total = static_cast<std::int64_t>(statuses.size());
-    std::int64_t first = offset.value_or(0);
+    auto fragments = status_cache->Fragments(api.cluster->pods(), *mds);
+    // Newest first (one ISO format, so text order is time order).
+    std::vector<const dep::StatusFragment*> order;
+    order.reserve(fragments.size());
+    for (const auto& fragment : fragments) order.push_back(fragment.get());
+    std::stable_sort(order.begin(), order.end(),
+                     [](const auto* a, const auto* b) { return a->created_at > b->created_at; });
+    auto total = static_cast<std::int64_t>(order.size());
+    std::int64_t first = std::min(offset.value_or(0), total);
     std::int64_t end = limit ? std::min(total, first + *limit) : total;
-    json::array page;
-    page.reserve(static_cast<std::size_t>(std::max<std::int64_t>(0, end - first)));
-    for (std::int64_t i = first; i < end; ++i) page.push_back(std::move(statuses[order[static_cast<std::size_t>(i)].second]));
-    auto page_size = static_cast<std::int64_t>(page.size());
     json::object pagination{{"total", total},
                             {"limit", limit.value_or(total)},
-                            {"offset", first},
-                            {"hasMore", first + page_size < total}};
-    return http::Response::Json(200, json::object{{"deployments", std::move(page)}, {"pagination", std::move(pagination)}});
+                            {"offset", offset.value_or(0)},
+                            {"hasMore", end < total}};
+    // {"deployments":[...],"pagination":{...}}, joined from the serialised statuses.
+    std::size_t size = 64;
+    for (std::int64_t i = first; i < end; ++i) size += order[static_cast<std::size_t>(i)]->json.size() + 1;
+    std::string body;
+    body.reserve(size);
+    body += R"({"deployments":[)";
+    for (std::int64_t i = first; i < end; ++i) {
+      if (i > first) body += ',';
+      body += order[static_cast<std::size_t>(i)]->json;
+    }
+    body += R"(],"pagination":)";
+    body += json::serialize(pagination);
+    body += '}';
+    return http::Response::Text(200, std::move(body), "application/json");
   });
 
   router.AddAsync("POST", "/api/deployments", [api](http::Request& request) -> boost::asio::awaitable<http::Response> {

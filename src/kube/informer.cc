@@ -208,14 +208,17 @@ common::Status Informer::ListAll(std::stop_token stop) {
     for (const auto& [key, old_object] : objects_) {
       if (!fresh.contains(key)) changes.push_back({old_object, nullptr});
     }
-    for (const auto& [key, object] : fresh) {
+    for (auto& [key, object] : fresh) {
       auto it = objects_.find(key);
       if (it == objects_.end()) {
         changes.push_back({nullptr, object});
       } else if (ResourceVersionOf(*it->second) != ResourceVersionOf(*object)) {
         changes.push_back({it->second, object});
+      } else {
+        object = it->second;  // unchanged: keep the object readers already hold
       }
     }
+    for (const auto& change : changes) BumpRevision(change.new_object ? *change.new_object : *change.old_object);
     objects_ = std::move(fresh);
     index_.clear();
     for (const auto& [key, object] : objects_) IndexAdd(key, object);
@@ -274,7 +277,22 @@ void Informer::Apply(const WatchEvent& event) {
   }
 }
 
+void Informer::BumpRevision(const boost::json::object& object) {
+  const auto* ns = common::FindPath(object, {"metadata", "namespace"});
+  std::string_view name = ns != nullptr && ns->is_string() ? std::string_view(ns->as_string()) : std::string_view();
+  auto it = revisions_.find(name);
+  if (it == revisions_.end()) it = revisions_.emplace(std::string(name), 0).first;
+  ++it->second;
+}
+
+std::uint64_t Informer::Revision(std::string_view ns) const {
+  std::shared_lock lock(mutex_);
+  auto it = revisions_.find(ns);
+  return it == revisions_.end() ? 0 : it->second;
+}
+
 ObjectPtr Informer::Upsert(const Key& key, ObjectPtr object) {
+  BumpRevision(*object);
   ObjectPtr previous;
   auto it = objects_.find(key);
   if (it != objects_.end()) {
@@ -291,6 +309,7 @@ ObjectPtr Informer::Upsert(const Key& key, ObjectPtr object) {
 ObjectPtr Informer::Erase(const Key& key) {
   auto it = objects_.find(key);
   if (it == objects_.end()) return nullptr;
+  BumpRevision(*it->second);
   ObjectPtr previous = it->second;
   IndexRemove(key, *previous);
   objects_.erase(it);

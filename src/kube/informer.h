@@ -107,6 +107,13 @@ class Informer {
   // For kLabel the value is "key=value"; for kLabelKey just "key".
   common::Result<std::vector<ObjectPtr>> ByIndex(IndexKind kind, std::string_view value) const;
 
+  // A counter that changes whenever an object of namespace `ns` ("" for cluster-scoped
+  // objects) is added, changed or deleted in the cache; 0 before any. Lets a reader keep
+  // results derived from one namespace's objects until the next change there. A change is
+  // counted under the same lock that makes it visible, so a reader that sees the old count
+  // before deriving its result may keep that result only until it sees a newer count.
+  std::uint64_t Revision(std::string_view ns) const;
+
   std::string last_resource_version() const;
   InformerStats stats() const;
   const InformerOptions& options() const { return options_; }
@@ -123,6 +130,7 @@ class Informer {
   ObjectPtr Erase(const Key& key);
   void IndexAdd(const Key& key, const ObjectPtr& object);
   void IndexRemove(const Key& key, const boost::json::object& object);
+  void BumpRevision(const boost::json::object& object);
   common::Status NotSynced() const;
   bool SleepFor(std::chrono::milliseconds delay, std::stop_token stop);
 
@@ -141,6 +149,7 @@ class Informer {
   };
   using IndexEntries = std::unordered_map<std::string, std::map<Key, ObjectPtr>, StringHash, std::equal_to<>>;
   std::map<IndexKind, IndexEntries> index_;  // guarded by mutex_
+  std::unordered_map<std::string, std::uint64_t, StringHash, std::equal_to<>> revisions_;  // by namespace; mutex_
   std::string resource_version_;                                              // guarded by mutex_
   InformerStats stats_;                                                       // guarded by mutex_
 

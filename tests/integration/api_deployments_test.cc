@@ -198,6 +198,44 @@ TEST_F(DeploymentsApiTest, PodsOfOneDeploymentOnlyAndDerivedPhase) {
   EXPECT_EQ(Parse(Get("/api/deployments/beta/pods?namespace=default").body).at("pods").as_array().size(), 1u);
 }
 
+// The list reuses serialised statuses between requests (DeploymentStatusCache); a change to a
+// pod or to the ModelDeployment must show in the very next list after the caches have it.
+TEST_F(DeploymentsApiTest, ListShowsPodAndStatusChangesAtOnce) {
+  Seed(ModelDeployment("gamma"));
+  SeedPod(PodFor("gamma-0", "airunway.ai/deployment", "gamma", "Pending"));
+  ASSERT_TRUE(WaitForDeployment("default", "gamma"));
+  auto pod_phase = [&] {
+    auto list = Parse(Get("/api/deployments?namespace=default").body).at("deployments").as_array();
+    EXPECT_EQ(list.size(), 1u);
+    return std::string(list[0].at("pods").as_array()[0].at("phase").as_string());
+  };
+  EXPECT_EQ(pod_phase(), "Pending");
+  EXPECT_EQ(pod_phase(), "Pending");  // served again, unchanged
+
+  auto& client = api_.cluster->client();
+  auto pod = client.Get(kube::kPods, "default", "gamma-0");
+  ASSERT_TRUE(pod);
+  json::object running = *pod;
+  running["status"] = PodFor("gamma-0", "airunway.ai/deployment", "gamma", "Running", "node-1", true).at("status");
+  ASSERT_TRUE(client.UpdateStatus(kube::kPods, "default", running));
+  ASSERT_TRUE(WaitFor([&] {
+    auto cached = api_.cluster->pods().Get("default", "gamma-0");
+    return cached && common::FindPath(**cached, {"status", "phase"})->as_string() == "Running";
+  }));
+  EXPECT_EQ(pod_phase(), "Running");
+
+  SetStatus("default", "gamma", json::object{{"phase", "Running"}, {"replicas", {{"desired", 1}, {"ready", 1}, {"available", 1}}}});
+  ASSERT_TRUE(WaitFor([&] {
+    auto md = api_.cluster->ModelDeployment("default", "gamma");
+    return md && common::FindPath(**md, {"status", "phase"}) != nullptr;
+  }));
+  auto list = Parse(Get("/api/deployments").body).at("deployments").as_array();
+  EXPECT_EQ(list[0].at("phase"), "Running");
+  EXPECT_EQ(json::serialize(list[0].at("replicas")), R"({"desired":1,"ready":1,"available":1})");
+  // Identical to the single-deployment route, which derives the status afresh.
+  EXPECT_EQ(json::serialize(list[0]), json::serialize(Parse(Get("/api/deployments/gamma?namespace=default").body)));
+}
+
 TEST_F(DeploymentsApiTest, PendingReasonsFromFailedSchedulingEvent) {
   Seed(ModelDeployment("demo"));
   SeedPod(PodFor("demo-0", "airunway.ai/deployment", "demo", "Pending"));
