@@ -62,6 +62,8 @@ function stop(child: ChildProcess | undefined): Promise<void> {
 
 export interface System {
   baseUrl: string;
+  /** The simulated cluster's kubeconfig, for kubectl. */
+  kubeconfig: string;
   context: BrowserContext;
   /** Console errors and failed requests seen by any page, for the "clean run" assertion. */
   problems: string[];
@@ -78,10 +80,11 @@ export async function startSystem(): Promise<System> {
     const started = await startAndWait(
       binary,
       ['serve', '--demo', '--port', '0', '--log-level', 'warn'],
-      /AI Runway is serving on (http:\/\/127\.0\.0\.1:\d+)/,
+      /AI Runway is serving on (http:\/\/127\.0\.0\.1:\d+)[\s\S]*?kubeconfig for kubectl: (\S+)/,
     );
     serve = started.child;
     const baseUrl = started.match[1]!;
+    const kubeconfig = started.match[2]!;
     context = await chromium.launchPersistentContext(join(work, 'profile'), {
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
       headless: true,
@@ -121,6 +124,7 @@ export async function startSystem(): Promise<System> {
     const ctx = context;
     return {
       baseUrl,
+      kubeconfig,
       context: ctx,
       problems,
       async newPage() {

@@ -2,24 +2,29 @@
 import { request, send } from './client';
 import type {
   BuildInfo,
-  ClusterNode,
+  ClusterGpuCapacity,
   ClusterStatus,
   CreateDeploymentResponse,
   DeploymentConfig,
   DeploymentStatus,
   DeploymentsListResponse,
+  GgufFilesResponse,
+  HfDeleteSecretResponse,
   HfModelSearchResponse,
   HfOAuthConfig,
+  HfSaveSecretResponse,
   HfSecretStatus,
   HfTokenExchangeResponse,
   ManifestResponse,
   Model,
   ModelsResponse,
-  PodFailureReason,
+  PendingReasonsResponse,
   PodLogsResponse,
   PodsResponse,
-  RuntimeStatus,
+  PvcsResponse,
+  RuntimesResponse,
   Settings,
+  UpdateSettingsResponse,
 } from './types';
 
 const HF_TOKEN_KEY = 'hf_access_token';
@@ -51,17 +56,19 @@ const enc = encodeURIComponent;
 export const api = {
   version: () => request<BuildInfo>('/health/version'),
   clusterStatus: () => request<ClusterStatus>('/cluster/status'),
-  clusterNodes: () => request<{ nodes: ClusterNode[] }>('/cluster/nodes'),
+  gpuCapacity: () => request<ClusterGpuCapacity>('/installation/gpu-capacity'),
 
   models: () => request<ModelsResponse>('/models'),
   model: (id: string) => request<Model>(`/models/${id.split('/').map(enc).join('/')}`),
+  ggufFiles: (repo: string) =>
+    request<GgufFilesResponse>(`/models/${repo.split('/').map(enc).join('/')}/gguf-files`, { headers: hfHeaders() }),
   searchModels: (q: string, limit: number, offset: number) =>
     request<HfModelSearchResponse>('/models/search', { query: { q, limit, offset }, headers: hfHeaders() }),
 
   settings: () => request<Settings>('/settings'),
   updateSettings: (config: { defaultNamespace?: string }) =>
-    request<{ message: string; config: Settings['config'] }>('/settings', { method: 'PUT', body: config }),
-  runtimes: () => request<{ runtimes: RuntimeStatus[] }>('/runtimes/status'),
+    request<UpdateSettingsResponse>('/settings', { method: 'PUT', body: config }),
+  runtimes: () => request<RuntimesResponse>('/runtimes/status'),
 
   deployments: (namespace?: string) =>
     request<DeploymentsListResponse>('/deployments', { query: { namespace } }),
@@ -78,7 +85,8 @@ export const api = {
   pods: (name: string, namespace: string) =>
     request<PodsResponse>(`/deployments/${enc(name)}/pods`, { query: { namespace } }),
   pendingReasons: (name: string, namespace: string) =>
-    request<{ reasons: PodFailureReason[] }>(`/deployments/${enc(name)}/pending-reasons`, { query: { namespace } }),
+    request<PendingReasonsResponse>(`/deployments/${enc(name)}/pending-reasons`, { query: { namespace } }),
+  pvcs: (namespace: string) => request<PvcsResponse>('/deployments/-/pvcs', { query: { namespace } }),
   logs: (name: string, namespace: string, pod: string, container: string | undefined, tailLines: number, timestamps: boolean) =>
     request<PodLogsResponse>(`/deployments/${enc(name)}/logs`, {
       query: { namespace, podName: pod, container, tailLines, timestamps: timestamps ? 'true' : undefined },
@@ -93,8 +101,8 @@ export const api = {
 
   hfStatus: () => request<HfSecretStatus>('/secrets/huggingface/status'),
   hfSaveToken: (accessToken: string) =>
-    request<{ success: boolean; message: string }>('/secrets/huggingface', { method: 'POST', body: { accessToken } }),
-  hfDeleteToken: () => request<{ success: boolean; message: string }>('/secrets/huggingface', { method: 'DELETE' }),
+    request<HfSaveSecretResponse>('/secrets/huggingface', { method: 'POST', body: { accessToken } }),
+  hfDeleteToken: () => request<HfDeleteSecretResponse>('/secrets/huggingface', { method: 'DELETE' }),
   hfOAuthConfig: () => request<HfOAuthConfig>('/oauth/huggingface/config'),
   hfExchange: (code: string, codeVerifier: string, redirectUri: string) =>
     request<HfTokenExchangeResponse>('/oauth/huggingface/token', {

@@ -5,7 +5,8 @@ import type { DeploymentConfig } from './types';
 
 export const keys = {
   cluster: ['cluster-status'] as const,
-  nodes: ['cluster-nodes'] as const,
+  gpuCapacity: ['gpu-capacity'] as const,
+  pvcs: (ns: string) => ['pvcs', ns] as const,
   version: ['version'] as const,
   models: ['models'] as const,
   model: (id: string) => ['model', id] as const,
@@ -28,9 +29,28 @@ export function useVersion() {
   return useQuery({ queryKey: keys.version, queryFn: api.version, staleTime: Infinity });
 }
 
-/** Nodes are only asked for when the cluster is connected (otherwise the answer is a 503). */
-export function useClusterNodes(enabled: boolean) {
-  return useQuery({ queryKey: keys.nodes, queryFn: api.clusterNodes, enabled, staleTime: 60_000, retry: 1 });
+/** The cluster's GPUs, only asked for when connected; a failure leaves it undefined (the fit
+ *  indicators then fall back to the model's own estimate). */
+export function useGpuCapacity(enabled: boolean) {
+  return useQuery({
+    queryKey: keys.gpuCapacity,
+    queryFn: api.gpuCapacity,
+    enabled,
+    refetchInterval: 30_000,
+    staleTime: 10_000,
+    retry: false,
+  });
+}
+
+/** Existing PersistentVolumeClaims of a namespace, for the storage picker. */
+export function usePvcs(namespace: string, enabled: boolean) {
+  return useQuery({
+    queryKey: keys.pvcs(namespace),
+    queryFn: () => api.pvcs(namespace),
+    enabled: enabled && namespace !== '',
+    staleTime: 15_000,
+    retry: false,
+  });
 }
 
 export function useModels() {

@@ -116,6 +116,7 @@ export function Layout() {
   useEffect(close, [pathname, close]);
   return (
     <AppShell
+      className="app-shell"
       header={{ height: 56 }}
       navbar={{ width: 220, breakpoint: 'sm', collapsed: { mobile: !opened } }}
       padding="lg"

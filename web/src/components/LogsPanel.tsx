@@ -1,5 +1,7 @@
-// Live logs of a deployment's pods: a pod picker, tail size, follow on/off (a streamed
-// request while on, a one-shot fetch while off), copy, and auto-scroll to the newest line.
+// Live logs of a deployment's pods: a pod picker, a container picker (pods with more than one
+// container; by default the server picks the model server's container), tail size, follow
+// on/off (a streamed request while on, a one-shot fetch while off), copy, and auto-scroll to
+// the newest line.
 import { Button, Group, SegmentedControl, Select, Stack, Switch, Text } from '@mantine/core';
 import { IconRefresh } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
@@ -13,7 +15,14 @@ import { ErrorState } from './States';
 const MAX_LINES = 5000;
 
 /** Follows one pod's log while `enabled`; returns the lines seen and the stream's state. */
-export function useLogFollow(name: string, namespace: string, pod: string | null, tail: number, enabled: boolean) {
+export function useLogFollow(
+  name: string,
+  namespace: string,
+  pod: string | null,
+  container: string | undefined,
+  tail: number,
+  enabled: boolean,
+) {
   const [lines, setLines] = useState<string[]>([]);
   const [error, setError] = useState<Error | null>(null);
   const [streaming, setStreaming] = useState(false);
@@ -25,7 +34,7 @@ export function useLogFollow(name: string, namespace: string, pod: string | null
     setStreaming(true);
     void (async () => {
       try {
-        const response = await api.followLogs(name, namespace, pod, undefined, tail, controller.signal);
+        const response = await api.followLogs(name, namespace, pod, container, tail, controller.signal);
         if (!response.body) throw new Error('The server sent no log stream');
         await readLogStream(response.body, (added) => setLines((old) => appendCapped(old, added, MAX_LINES)), controller.signal);
       } catch (e) {
@@ -38,8 +47,16 @@ export function useLogFollow(name: string, namespace: string, pod: string | null
       controller.abort();
       setStreaming(false);
     };
-  }, [name, namespace, pod, tail, enabled]);
+  }, [name, namespace, pod, container, tail, enabled]);
   return { lines, error, streaming };
+}
+
+/** The picker's value for "let the server choose". */
+const DEFAULT_CONTAINER = '__default__';
+
+/** The container to ask for: the chosen one while the pod still has it, else the server's default. */
+export function pickContainer(chosen: string | null, containers: string[] | undefined): string | undefined {
+  return chosen && containers?.includes(chosen) ? chosen : undefined;
 }
 
 export function LogsPanel({ name, namespace, pods }: { name: string; namespace: string; pods: PodStatus[] }) {
@@ -56,11 +73,15 @@ export function LogsPanel({ name, namespace, pods }: { name: string; namespace: 
     if (current !== pod) setPod(current);
   }, [current, pod]);
 
+  const [chosenContainer, setChosenContainer] = useState<string | null>(null);
+  const containers = pods.find((p) => p.name === current)?.containers ?? [];
+  const container = pickContainer(chosenContainer, containers);
+
   const tailLines = Number(tail);
-  const followed = useLogFollow(name, namespace, current, tailLines, follow);
+  const followed = useLogFollow(name, namespace, current, container, tailLines, follow);
   const once = useQuery({
-    queryKey: ['deployment-logs', name, namespace, current, tailLines, timestamps],
-    queryFn: () => api.logs(name, namespace, current ?? '', undefined, tailLines, timestamps),
+    queryKey: ['deployment-logs', name, namespace, current, container ?? '', tailLines, timestamps],
+    queryFn: () => api.logs(name, namespace, current ?? '', container, tailLines, timestamps),
     enabled: !follow && current !== null,
     retry: 1,
   });
@@ -92,6 +113,18 @@ export function LogsPanel({ name, namespace, pods }: { name: string; namespace: 
             allowDeselect={false}
             comboboxProps={{ withinPortal: true }}
           />
+          {containers.length > 1 && (
+            <Select
+              aria-label="Container"
+              data={[{ value: DEFAULT_CONTAINER, label: 'Default container' }, ...containers.map((c) => ({ value: c, label: c }))]}
+              value={container ?? DEFAULT_CONTAINER}
+              onChange={(v) => setChosenContainer(v === DEFAULT_CONTAINER ? null : v)}
+              w={200}
+              allowDeselect={false}
+              comboboxProps={{ withinPortal: true }}
+              data-testid="container-picker"
+            />
+          )}
           <SegmentedControl
             aria-label="Lines"
             value={tail}

@@ -1,12 +1,13 @@
 import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
+import { useState } from 'react';
 import { Route, Routes } from 'react-router';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { notifyUnauthorized } from '../api/auth';
 import type { ClusterStatus, PodStatus } from '../api/types';
 import { json, mockFetch, renderWithProviders } from '../test/render';
 import { Layout } from './Layout';
-import { LogsPanel } from './LogsPanel';
+import { LogsPanel, pickContainer } from './LogsPanel';
 import { PhaseBadge } from './PhaseBadge';
 
 afterEach(() => vi.unstubAllGlobals());
@@ -98,6 +99,51 @@ describe('LogsPanel', () => {
     await userEvent.click(screen.getByLabelText('Follow'));
     await waitFor(() => expect(aborted).toBe(true));
     await waitFor(() => expect(screen.getByTestId('log-view')).toHaveTextContent('one-shot line'));
+  });
+
+  it('offers a container picker for multi-container pods and asks for the chosen container', async () => {
+    const multi: PodStatus[] = [
+      { name: 'qwen-0', phase: 'Running', ready: true, restarts: 0, containers: ['vllm', 'metrics-sidecar'] },
+      { name: 'qwen-1', phase: 'Running', ready: true, restarts: 0, containers: ['vllm'] },
+    ];
+    const { calls } = mockFetch({
+      '/api/deployments/qwen/logs': (url: URL) =>
+        json({ logs: `lines of ${url.searchParams.get('container') ?? 'default'}`, podName: url.searchParams.get('podName') }),
+    });
+    function PodChurn() {
+      const [shown, setShown] = useState(multi);
+      return (
+        <>
+          <button onClick={() => setShown([multi[1]!])}>only qwen-1</button>
+          <LogsPanel name="qwen" namespace="default" pods={shown} />
+        </>
+      );
+    }
+    renderWithProviders(<PodChurn />);
+    await userEvent.click(screen.getByLabelText('Follow')); // one-shot fetches are simpler to observe
+    await waitFor(() => expect(screen.getByTestId('log-view')).toHaveTextContent('lines of default'));
+    const picker = screen.getByRole('textbox', { name: 'Container' });
+    expect(picker).toHaveValue('Default container');
+
+    await userEvent.click(picker);
+    await userEvent.click(await screen.findByRole('option', { name: 'metrics-sidecar', hidden: true }));
+    await waitFor(() => expect(screen.getByTestId('log-view')).toHaveTextContent('lines of metrics-sidecar'));
+    const last = calls.filter((c) => c.url.pathname.endsWith('/logs')).at(-1)!;
+    expect(last.url.searchParams.get('container')).toBe('metrics-sidecar');
+    expect(last.url.searchParams.get('podName')).toBe('qwen-0');
+
+    // A single-container pod has no picker and no container parameter.
+    await userEvent.click(screen.getByText('only qwen-1'));
+    await waitFor(() => expect(screen.queryByRole('textbox', { name: 'Container' })).toBeNull());
+    await waitFor(() => expect(calls.filter((c) => c.url.pathname.endsWith('/logs')).at(-1)!.url.searchParams.get('podName')).toBe('qwen-1'));
+    expect(calls.filter((c) => c.url.pathname.endsWith('/logs')).at(-1)!.url.searchParams.has('container')).toBe(false);
+  });
+
+  it('keeps a chosen container only while the pod has it', () => {
+    expect(pickContainer('sidecar', ['main', 'sidecar'])).toBe('sidecar');
+    expect(pickContainer('sidecar', ['main'])).toBeUndefined();
+    expect(pickContainer(null, ['main', 'sidecar'])).toBeUndefined();
+    expect(pickContainer('main', undefined)).toBeUndefined();
   });
 
   it('says there are no pods yet', () => {

@@ -1,5 +1,5 @@
 // Small, pure formatting helpers shared by the pages.
-import type { Engine } from '../api/types';
+import type { BuildInfo, Engine, ModelTask } from '../api/types';
 
 export const ENGINE_LABELS: Record<Engine, string> = {
   vllm: 'vLLM',
@@ -76,4 +76,15 @@ export function validateResourceName(name: string, max = 63): string | null {
   if (name.length > max) return `At most ${max} characters`;
   if (!RESOURCE_NAME_PATTERN.test(name)) return 'Lowercase letters, numbers and hyphens only; start and end with a letter or number';
   return null;
+}
+
+/** A HuggingFace pipeline tag as a catalog task: image-text-to-text stays, the rest generate text. */
+export function taskOfPipelineTag(tag: string): ModelTask {
+  return tag === 'image-text-to-text' ? 'image-text-to-text' : 'text-generation';
+}
+
+/** "0.1.0 (abcdef12)"; the build fields are optional on the wire. */
+export function formatBuild(info: BuildInfo | undefined): string {
+  if (!info?.version) return '—';
+  return info.gitCommit ? `${info.version} (${info.gitCommit.slice(0, 8)})` : info.version;
 }

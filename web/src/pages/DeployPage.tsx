@@ -1,6 +1,8 @@
 // Deploy a model: provider, engine and serving mode offered by what is installed and what the
-// model supports; replicas and GPUs; advanced options; the server's validation messages at
-// their fields; a fit warning; a live manifest preview; Cmd/Ctrl+Enter deploys.
+// model supports; replicas and GPUs (or prefill/decode workers), router mode, KAITO's compute
+// type and GGUF file, storage volumes, advanced options — each only when the chosen provider
+// and engine support it; the server's validation messages at their fields; a capacity warning
+// from the cluster's real GPUs; a live manifest preview; Cmd/Ctrl+Enter deploys.
 import {
   Accordion,
   Alert,
@@ -11,6 +13,7 @@ import {
   Grid,
   Group,
   NumberInput,
+  Radio,
   SegmentedControl,
   Select,
   Stack,
@@ -23,26 +26,36 @@ import { useDebouncedValue, useHotkeys } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { IconAlertTriangle, IconArrowLeft, IconLock } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
-import { useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { ApiError } from '../api/client';
 import { api } from '../api/endpoints';
-import { useClusterNodes, useClusterStatus, useCreateDeployment, useHfStatus, useModels, useRuntimes, useSettings } from '../api/hooks';
+import { useClusterStatus, useCreateDeployment, useGpuCapacity, useHfStatus, useModels, usePvcs, useRuntimes, useSettings } from '../api/hooks';
 import type { Model } from '../api/types';
 import { GpuFitBadge } from '../components/GpuFitBadge';
 import { ManifestViewer } from '../components/ManifestViewer';
+import { StorageVolumesSection } from '../components/StorageVolumesSection';
 import { EmptyState, ErrorState, LoadingState } from '../components/States';
 import {
+  DEFAULT_VALUES,
+  ROUTER_MODE_LABELS,
   compatibleEngines,
+  defaultGgufFile,
+  formOptions,
   issuesToFieldErrors,
-  runtimeSupportsDisaggregated,
   toDeploymentConfig,
   validateDeployForm,
   type DeployFormValues,
   type FormErrors,
+  type VolumeFormValue,
 } from '../lib/deployForm';
-import { ENGINE_LABELS, formatContext, suggestDeploymentName } from '../lib/format';
-import { capacityFromNodes, computeGpuFit, isCpuCapable } from '../lib/gpuFit';
+import { ENGINE_LABELS, formatContext, suggestDeploymentName, taskOfPipelineTag } from '../lib/format';
+import { checkGpuCapacity, computeGpuFit, isCpuCapable } from '../lib/gpuFit';
+
+/** A NumberInput's value as a whole number (0 when not a number). */
+function toInt(v: number | string): number {
+  return typeof v === 'number' ? Math.trunc(v) : Number.parseInt(v, 10) || 0;
+}
 
 function useResolvedModel(id: string, fromHf: boolean) {
   const models = useModels();
@@ -58,7 +71,7 @@ function useResolvedModel(id: string, fromHf: boolean) {
         name: r.name,
         description: `${r.author} · ${r.pipelineTag}`,
         size: r.parameterCount ? `${(r.parameterCount / 1e9).toFixed(1)}B` : '—',
-        task: r.pipelineTag,
+        task: taskOfPipelineTag(r.pipelineTag),
         supportedEngines: r.supportedEngines,
         gated: r.gated,
         fromHfSearch: true,
@@ -88,35 +101,41 @@ export default function DeployPage() {
   const connected = status.data?.connected === true;
   const runtimes = useRuntimes(connected);
   const settings = useSettings();
-  const nodes = useClusterNodes(connected);
+  const capacity = useGpuCapacity(connected);
   const hf = useHfStatus(resolved.model?.gated === true);
   const create = useCreateDeployment();
   const model = resolved.model;
 
-  const [values, setValues] = useState<DeployFormValues>(() => ({
-    name: suggestDeploymentName(modelId),
-    namespace: '',
-    provider: '',
-    engine: '',
-    mode: 'aggregated',
-    replicas: 1,
-    gpus: 1,
-    contextLength: '',
-    enforceEager: false,
-    enablePrefixCaching: true,
-    trustRemoteCode: false,
-  }));
+  const [values, setValues] = useState<DeployFormValues>(() => ({ ...DEFAULT_VALUES, name: suggestDeploymentName(modelId) }));
   const [serverErrors, setServerErrors] = useState<FormErrors>({});
   const [generalErrors, setGeneralErrors] = useState<string[]>([]);
   const [submitted, setSubmitted] = useState(false);
+  const [advancedOpen, setAdvancedOpen] = useState(false);
   const set = <K extends keyof DeployFormValues>(key: K, value: DeployFormValues[K]) => {
     setValues((v) => ({ ...v, [key]: value }));
     setServerErrors((e) => ({ ...e, [key]: undefined }));
   };
+  const setVolumes = useCallback((volumes: VolumeFormValue[]) => {
+    setValues((v) => ({ ...v, volumes }));
+    setServerErrors((e) => Object.fromEntries(Object.entries(e).filter(([k]) => !k.startsWith('volumes'))));
+  }, []);
 
   const runtimeList = runtimes.data?.runtimes ?? [];
   const runtime = runtimeList.find((r) => r.id === values.provider);
   const engines = model ? compatibleEngines(model.supportedEngines, runtime) : [];
+  const options = useMemo(() => formOptions(model ?? { supportedEngines: [] }, runtime, values.engine), [model, runtime, values.engine]);
+  const pvcs = usePvcs(values.namespace, options.storage && values.volumes.some((v) => v.source === 'existing'));
+  const gguf = useQuery({
+    queryKey: ['gguf-files', modelId],
+    queryFn: () => api.ggufFiles(modelId),
+    enabled: options.kaitoGguf,
+    staleTime: 5 * 60_000,
+    retry: false,
+  });
+  useEffect(() => {
+    const files = gguf.data?.files;
+    if (options.kaitoGguf && files && !files.includes(values.ggufFile)) set('ggufFile', defaultGgufFile(files));
+  }, [gguf.data, options.kaitoGguf, values.ggufFile]);
 
   // Defaults once data arrives: an installed provider that serves one of the model's engines,
   // its namespace, the first compatible engine, and GPUs from the model.
@@ -140,26 +159,34 @@ export default function DeployPage() {
   useEffect(() => {
     if (model) set('gpus', isCpuCapable(model) ? 0 : Math.max(1, model.minGpus ?? 1));
   }, [model]);
+  // KAITO GGUF on GPU, or vLLM on KAITO, needs at least one GPU.
+  useEffect(() => {
+    if ((options.kaitoVllm || (options.kaitoGguf && values.computeType === 'gpu')) && values.gpus < 1) set('gpus', 1);
+  }, [options.kaitoVllm, options.kaitoGguf, values.computeType, values.gpus]);
 
-  const localErrors = validateDeployForm(values);
+  const localErrors = validateDeployForm(values, options);
   const errors: FormErrors = { ...(submitted ? localErrors : {}), ...Object.fromEntries(Object.entries(serverErrors).filter(([, v]) => v)) };
   const needsHfToken = model?.gated === true && hf.data?.configured === false;
-  const capacity = capacityFromNodes(nodes.data?.nodes);
-  const fit = model ? computeGpuFit(model, capacity) : undefined;
-  const fitWarning =
-    fit && (fit.level === 'wont-fit' || fit.level === 'no-gpus') ? `${fit.label}: ${fit.detail}.` : null;
+  const fit = model ? computeGpuFit(model, capacity.data) : undefined;
+  const disaggregated = values.mode === 'disaggregated' && options.disaggregated;
+  const gpuRequest = disaggregated
+    ? { mode: 'disaggregated' as const, prefillReplicas: values.prefillReplicas, prefillGpus: values.prefillGpus, decodeReplicas: values.decodeReplicas, decodeGpus: values.decodeGpus }
+    : { mode: 'aggregated' as const, replicas: values.replicas, gpus: options.kaitoGguf && values.computeType === 'cpu' ? 0 : values.gpus };
+  const capacityCheck = checkGpuCapacity(gpuRequest, capacity.data);
+  const fitWarning = fit?.level === 'wont-fit' && gpuRequest.mode === 'aggregated' && gpuRequest.gpus > 0 ? `${fit.label}: ${fit.detail}.` : null;
+  const hfSecret = hf.data?.configured ? 'hf-token-secret' : undefined;
 
   const config = useMemo(
-    () => (model ? toDeploymentConfig(model.id, values, hf.data?.configured ? 'hf-token-secret' : undefined) : null),
-    [model, values, hf.data],
+    () => (model ? toDeploymentConfig(model.id, values, options, hfSecret) : null),
+    [model, values, options, hfSecret],
   );
   // The preview follows the form 400 ms behind, and only for values that pass the local checks.
   const [debouncedValues] = useDebouncedValue(values, 400);
   const debouncedConfig = useMemo(
-    () => (model ? toDeploymentConfig(model.id, debouncedValues, hf.data?.configured ? 'hf-token-secret' : undefined) : null),
-    [model, debouncedValues, hf.data],
+    () => (model ? toDeploymentConfig(model.id, debouncedValues, options, hfSecret) : null),
+    [model, debouncedValues, options, hfSecret],
   );
-  const previewValid = debouncedConfig !== null && Object.keys(validateDeployForm(debouncedValues)).length === 0;
+  const previewValid = debouncedConfig !== null && Object.keys(validateDeployForm(debouncedValues, options)).length === 0;
   const preview = useQuery({
     queryKey: ['deploy-preview', debouncedConfig],
     queryFn: () => api.previewDeployment(debouncedConfig!),
@@ -170,6 +197,7 @@ export default function DeployPage() {
 
   const submit = () => {
     setSubmitted(true);
+    if (localErrors.contextLength) setAdvancedOpen(true);
     if (!config || Object.keys(localErrors).length > 0 || needsHfToken || create.isPending) return;
     setGeneralErrors([]);
     create.mutate(config, {
@@ -185,6 +213,7 @@ export default function DeployPage() {
         if (e instanceof ApiError && e.issues.length > 0) {
           const mapped = issuesToFieldErrors(e.issues);
           setServerErrors(mapped.fields);
+          if (mapped.fields.contextLength) setAdvancedOpen(true);
           setGeneralErrors(mapped.general);
         } else {
           setGeneralErrors([e.message]);
@@ -273,42 +302,87 @@ export default function DeployPage() {
                     {runtime.name} is not installed: install it (Settings → Providers) before deploying.
                   </Text>
                 )}
-                <Stack gap={4}>
-                  <Text size="sm" fw={500}>
-                    Model server
-                  </Text>
-                  {engines.length === 0 ? (
-                    <Text size="sm" c="red">
-                      The provider serves none of this model's engines.
+                {options.engineChoice && (
+                  <Stack gap={4}>
+                    <Text size="sm" fw={500}>
+                      Model server
                     </Text>
-                  ) : (
-                    <SegmentedControl
-                      value={values.engine || engines[0]}
-                      onChange={(v) => set('engine', v as DeployFormValues['engine'])}
-                      data={engines.map((e) => ({ value: e, label: ENGINE_LABELS[e] }))}
-                      aria-label="Model server"
+                    {engines.length === 0 ? (
+                      <Text size="sm" c="red">
+                        The provider serves none of this model's engines.
+                      </Text>
+                    ) : engines.length === 1 ? (
+                      <Group gap="xs" data-testid="engine-auto">
+                        <Badge variant="light" size="lg" styles={{ root: { textTransform: 'none' } }}>
+                          {ENGINE_LABELS[engines[0]!]}
+                        </Badge>
+                        <Text size="xs" c="dimmed">
+                          Selected automatically: the only model server both {runtime?.name ?? 'the provider'} and this model support
+                        </Text>
+                      </Group>
+                    ) : (
+                      <SegmentedControl
+                        value={values.engine || engines[0]}
+                        onChange={(v) => set('engine', v as DeployFormValues['engine'])}
+                        data={engines.map((e) => ({ value: e, label: ENGINE_LABELS[e] }))}
+                        aria-label="Model server"
+                      />
+                    )}
+                    {errors.engine && (
+                      <Text size="xs" c="red">
+                        {errors.engine}
+                      </Text>
+                    )}
+                  </Stack>
+                )}
+                {options.kaitoGguf && (
+                  <Stack gap="sm" data-testid="kaito-options">
+                    <Radio.Group
+                      label="Compute type"
+                      description="KAITO runs GGUF models with llama.cpp, on CPU nodes or on a GPU"
+                      value={values.computeType}
+                      onChange={(v) => set('computeType', v as DeployFormValues['computeType'])}
+                      error={errors.computeType}
+                    >
+                      <Group gap="lg" mt={6}>
+                        <Radio value="cpu" label="CPU" />
+                        <Radio value="gpu" label="GPU" />
+                      </Group>
+                    </Radio.Group>
+                    <Select
+                      label="GGUF file"
+                      description="The quantised weights to run (a Q4_K_M file is picked when there is one)"
+                      data={gguf.data?.files ?? []}
+                      value={values.ggufFile || null}
+                      onChange={(v) => set('ggufFile', v ?? '')}
+                      placeholder={gguf.isLoading ? 'Loading the repository’s files…' : gguf.data?.files.length === 0 ? 'No GGUF files found' : 'Choose'}
+                      error={errors.ggufFile ?? (gguf.error ? `Cannot list the files: ${gguf.error.message}` : undefined)}
+                      searchable
+                      comboboxProps={{ withinPortal: true }}
                     />
-                  )}
-                  {errors.engine && (
-                    <Text size="xs" c="red">
-                      {errors.engine}
+                  </Stack>
+                )}
+                {!options.kaitoGguf && (
+                  <Stack gap={4}>
+                    <Text size="sm" fw={500}>
+                      Serving mode
                     </Text>
-                  )}
-                </Stack>
-                <Stack gap={4}>
-                  <Text size="sm" fw={500}>
-                    Serving mode
-                  </Text>
-                  <SegmentedControl
-                    value={values.mode}
-                    onChange={(v) => set('mode', v as DeployFormValues['mode'])}
-                    data={[
-                      { value: 'aggregated', label: 'Aggregated' },
-                      { value: 'disaggregated', label: 'Disaggregated (P/D)', disabled: !runtimeSupportsDisaggregated(runtime) },
-                    ]}
-                    aria-label="Serving mode"
-                  />
-                </Stack>
+                    <SegmentedControl
+                      value={disaggregated ? 'disaggregated' : 'aggregated'}
+                      onChange={(v) => set('mode', v as DeployFormValues['mode'])}
+                      data={[
+                        { value: 'aggregated', label: 'Aggregated' },
+                        { value: 'disaggregated', label: 'Disaggregated (P/D)', disabled: !options.disaggregated },
+                      ]}
+                      aria-label="Serving mode"
+                    />
+                    {!options.disaggregated && (
+                      <Text size="xs" c="dimmed">
+                        {runtime ? `${runtime.name} serves ${values.engine ? ENGINE_LABELS[values.engine] : 'this engine'} aggregated only.` : 'Choose a provider first.'}
+                      </Text>
+                    )}
+                  </Stack>
+                )}
                 <Group grow align="flex-start">
                   <TextInput
                     label="Deployment name"
@@ -327,47 +401,80 @@ export default function DeployPage() {
                     required
                   />
                 </Group>
-                <Group grow align="flex-start">
-                  <NumberInput
-                    label="Replicas"
-                    min={1}
-                    max={10}
-                    value={values.replicas}
-                    onChange={(v) => set('replicas', typeof v === 'number' ? v : Number.parseInt(v, 10) || 0)}
-                    error={errors.replicas}
+                {disaggregated ? (
+                  <Stack gap="xs" data-testid="disaggregated-options">
+                    <Group grow align="flex-start">
+                      <NumberInput label="Prefill replicas" min={1} max={10} value={values.prefillReplicas} onChange={(v) => set('prefillReplicas', toInt(v))} error={errors.prefillReplicas} />
+                      <NumberInput label="Prefill GPUs per worker" min={1} max={8} value={values.prefillGpus} onChange={(v) => set('prefillGpus', toInt(v))} error={errors.prefillGpus} />
+                    </Group>
+                    <Group grow align="flex-start">
+                      <NumberInput label="Decode replicas" min={1} max={10} value={values.decodeReplicas} onChange={(v) => set('decodeReplicas', toInt(v))} error={errors.decodeReplicas} />
+                      <NumberInput label="Decode GPUs per worker" min={1} max={8} value={values.decodeGpus} onChange={(v) => set('decodeGpus', toInt(v))} error={errors.decodeGpus} />
+                    </Group>
+                  </Stack>
+                ) : (
+                  <Group grow align="flex-start">
+                    <NumberInput label="Replicas" min={1} max={10} value={values.replicas} onChange={(v) => set('replicas', toInt(v))} error={errors.replicas} />
+                    {!(options.kaitoGguf && values.computeType === 'cpu') && (
+                      <NumberInput
+                        label="GPUs per replica"
+                        min={options.kaitoVllm || options.kaitoGguf ? 1 : 0}
+                        max={8}
+                        value={values.gpus}
+                        onChange={(v) => set('gpus', toInt(v))}
+                        error={errors.gpus}
+                      />
+                    )}
+                  </Group>
+                )}
+                {options.routerModes.length > 0 && (
+                  <Select
+                    label="Router mode"
+                    description="How the frontend spreads requests over the workers"
+                    data={(['default', ...options.routerModes] as const).map((m) => ({ value: m, label: ROUTER_MODE_LABELS[m] }))}
+                    value={values.routerMode}
+                    onChange={(v) => v && set('routerMode', v as DeployFormValues['routerMode'])}
+                    error={errors.routerMode}
+                    allowDeselect={false}
+                    comboboxProps={{ withinPortal: true }}
                   />
-                  <NumberInput
-                    label="GPUs per replica"
-                    min={0}
-                    max={8}
-                    value={values.gpus}
-                    onChange={(v) => set('gpus', typeof v === 'number' ? v : Number.parseInt(v, 10) || 0)}
-                    error={errors.gpus}
-                  />
-                </Group>
+                )}
               </Stack>
             </Card>
-            <Accordion variant="separated">
-              <Accordion.Item value="advanced">
-                <Accordion.Control>Advanced options</Accordion.Control>
-                <Accordion.Panel>
-                  <Stack>
-                    <NumberInput
-                      label="Context length"
-                      description="Maximum tokens per request; empty uses the model's own"
-                      placeholder={model.contextLength ? String(model.contextLength) : 'model default'}
-                      min={1}
-                      value={values.contextLength}
-                      onChange={(v) => set('contextLength', v === '' ? '' : typeof v === 'number' ? v : Number.parseInt(v, 10))}
-                      error={errors.contextLength}
-                    />
-                    <Switch label="Enforce eager mode (no CUDA graphs)" checked={values.enforceEager} onChange={(e) => set('enforceEager', e.currentTarget.checked)} />
-                    <Switch label="Enable prefix caching" checked={values.enablePrefixCaching} onChange={(e) => set('enablePrefixCaching', e.currentTarget.checked)} />
-                    <Switch label="Trust remote code" checked={values.trustRemoteCode} onChange={(e) => set('trustRemoteCode', e.currentTarget.checked)} />
-                  </Stack>
-                </Accordion.Panel>
-              </Accordion.Item>
-            </Accordion>
+            {options.storage && (
+              <StorageVolumesSection
+                volumes={values.volumes}
+                onChange={setVolumes}
+                errors={errors}
+                deploymentName={values.name}
+                pvcs={pvcs.data?.pvcs}
+              />
+            )}
+            {options.engineTuning && (
+              <Accordion variant="separated" value={advancedOpen ? 'advanced' : null} onChange={(v) => setAdvancedOpen(v === 'advanced')}>
+                <Accordion.Item value="advanced">
+                  <Accordion.Control>Advanced options</Accordion.Control>
+                  <Accordion.Panel>
+                    <Stack>
+                      <NumberInput
+                        label="Context length"
+                        description={options.kaitoVllm ? 'Maximum tokens per request (KAITO’s maxModelLen); empty uses the model’s own' : 'Maximum tokens per request; empty uses the model’s own'}
+                        placeholder={model.contextLength ? String(model.contextLength) : 'model default'}
+                        min={1}
+                        value={values.contextLength}
+                        onChange={(v) => set('contextLength', v === '' ? '' : toInt(v))}
+                        error={errors.contextLength}
+                      />
+                      <Switch label="Enforce eager mode (no CUDA graphs)" checked={values.enforceEager} onChange={(e) => set('enforceEager', e.currentTarget.checked)} />
+                      <Switch label="Enable prefix caching" checked={values.enablePrefixCaching} onChange={(e) => set('enablePrefixCaching', e.currentTarget.checked)} />
+                      {options.trustRemoteCode && (
+                        <Switch label="Trust remote code" checked={values.trustRemoteCode} onChange={(e) => set('trustRemoteCode', e.currentTarget.checked)} />
+                      )}
+                    </Stack>
+                  </Accordion.Panel>
+                </Accordion.Item>
+              </Accordion>
+            )}
             {generalErrors.length > 0 && (
               <Alert color="red" title="The server refused the deployment" data-testid="deploy-errors">
                 {generalErrors.map((m) => (
@@ -377,8 +484,22 @@ export default function DeployPage() {
                 ))}
               </Alert>
             )}
+            {capacityCheck && (
+              <Alert
+                color={capacityCheck.severity === 'error' ? 'red' : 'yellow'}
+                icon={<IconAlertTriangle />}
+                title={capacityCheck.title}
+                data-testid="capacity-warning"
+                data-severity={capacityCheck.severity}
+              >
+                <Text size="sm">{capacityCheck.detail}</Text>
+                <Text size="xs" c="dimmed" className="mono" mt={4}>
+                  {capacityCheck.breakdown}
+                </Text>
+              </Alert>
+            )}
             {fitWarning && (
-              <Alert color="yellow" icon={<IconAlertTriangle />} title="This model may not fit the cluster">
+              <Alert color="yellow" icon={<IconAlertTriangle />} title="This model will not fit the cluster" data-testid="fit-warning">
                 {fitWarning} You can still deploy; it will wait for capacity.
               </Alert>
             )}

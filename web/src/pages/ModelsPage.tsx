@@ -18,16 +18,16 @@ import {
 } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { IconArrowRight, IconDownload, IconHeart, IconLock, IconSearch } from '@tabler/icons-react';
-import { useMemo, useState } from 'react';
+import { useState } from 'react';
 import { Link } from 'react-router';
-import { useClusterNodes, useClusterStatus, useHfSearch, useHfStatus, useModels } from '../api/hooks';
-import type { Engine, HfModelSearchResult, Model } from '../api/types';
+import { useClusterStatus, useGpuCapacity, useHfSearch, useHfStatus, useModels } from '../api/hooks';
+import type { ClusterGpuCapacity, Engine, HfModelSearchResult, Model } from '../api/types';
 import { ENGINES } from '../api/types';
 import { GpuFitBadge } from '../components/GpuFitBadge';
 import { PageHeader } from '../components/PageHeader';
 import { EmptyState, ErrorState, LoadingState } from '../components/States';
-import { ENGINE_LABELS, formatContext, formatCount } from '../lib/format';
-import { capacityFromNodes, computeGpuFit, type GpuCapacity } from '../lib/gpuFit';
+import { ENGINE_LABELS, formatContext, formatCount, taskOfPipelineTag } from '../lib/format';
+import { computeGpuFit } from '../lib/gpuFit';
 
 export function filterModels(models: Model[], search: string, engines: Engine[]): Model[] {
   const q = search.trim().toLowerCase();
@@ -38,10 +38,10 @@ export function filterModels(models: Model[], search: string, engines: Engine[])
   });
 }
 
-function useCapacity(): GpuCapacity | undefined {
+/** The cluster's GPU capacity; undefined while unknown or when the request failed. */
+function useCapacity(): ClusterGpuCapacity | undefined {
   const status = useClusterStatus();
-  const nodes = useClusterNodes(status.data?.connected === true);
-  return useMemo(() => capacityFromNodes(nodes.data?.nodes), [nodes.data]);
+  return useGpuCapacity(status.data?.connected === true).data;
 }
 
 function EngineBadges({ engines }: { engines: Engine[] }) {
@@ -59,24 +59,24 @@ function EngineBadges({ engines }: { engines: Engine[] }) {
 function GatedBadge() {
   return (
     <Tooltip label="Gated on HuggingFace: accept its licence there and sign in with HuggingFace in Settings" withArrow multiline w={240}>
-      <Badge size="xs" color="orange" variant="light" leftSection={<IconLock size={10} />}>
+      <Badge size="xs" color="orange" variant="light" leftSection={<IconLock size={10} />} style={{ flexShrink: 0 }}>
         Gated
       </Badge>
     </Tooltip>
   );
 }
 
-export function ModelCard({ model, capacity }: { model: Model; capacity: GpuCapacity | undefined }) {
+export function ModelCard({ model, capacity }: { model: Model; capacity: ClusterGpuCapacity | undefined }) {
   const fit = computeGpuFit(model, capacity);
   const task = model.conversational ? 'Chat' : model.task === 'image-text-to-text' ? 'Multimodal' : 'Text generation';
   return (
     <Card withBorder padding="md" className="model-card" data-testid="model-card">
       <Stack gap={8} style={{ flex: 1 }}>
         <Group justify="space-between" wrap="nowrap" align="flex-start">
-          <Text fw={650} lineClamp={1}>
+          <Text fw={650} lineClamp={1} title={model.name} style={{ minWidth: 0 }}>
             {model.name}
           </Text>
-          <Group gap={4} wrap="nowrap">
+          <Group gap={4} wrap="nowrap" style={{ flexShrink: 0 }}>
             {model.gated && <GatedBadge />}
             <Badge size="sm" variant="light">
               {model.size}
@@ -116,7 +116,7 @@ export function ModelCard({ model, capacity }: { model: Model; capacity: GpuCapa
   );
 }
 
-function CuratedTab({ capacity }: { capacity: GpuCapacity | undefined }) {
+function CuratedTab({ capacity }: { capacity: ClusterGpuCapacity | undefined }) {
   const { data, isLoading, error, refetch } = useModels();
   const [search, setSearch] = useState('');
   const [engines, setEngines] = useState<string[]>([]);
@@ -184,7 +184,7 @@ function hfToModel(r: HfModelSearchResult): Model {
     name: r.name,
     description: '',
     size: r.parameterCount ? `${(r.parameterCount / 1e9).toFixed(1)}B` : '—',
-    task: r.pipelineTag,
+    task: taskOfPipelineTag(r.pipelineTag),
     supportedEngines: r.supportedEngines,
     gated: r.gated,
     fromHfSearch: true,
@@ -194,13 +194,13 @@ function hfToModel(r: HfModelSearchResult): Model {
   return m;
 }
 
-function HfCard({ result, capacity }: { result: HfModelSearchResult; capacity: GpuCapacity | undefined }) {
+function HfCard({ result, capacity }: { result: HfModelSearchResult; capacity: ClusterGpuCapacity | undefined }) {
   const fit = computeGpuFit(hfToModel(result), capacity);
   return (
     <Card withBorder padding="md" className="model-card" data-testid="hf-model-card">
       <Stack gap={8} style={{ flex: 1 }}>
         <Group justify="space-between" wrap="nowrap" align="flex-start">
-          <Text fw={650} lineClamp={1}>
+          <Text fw={650} lineClamp={1} title={result.name} style={{ minWidth: 0 }}>
             {result.name}
           </Text>
           {result.gated && <GatedBadge />}
@@ -235,7 +235,7 @@ function HfCard({ result, capacity }: { result: HfModelSearchResult; capacity: G
   );
 }
 
-function HfTab({ capacity }: { capacity: GpuCapacity | undefined }) {
+function HfTab({ capacity }: { capacity: ClusterGpuCapacity | undefined }) {
   const [input, setInput] = useState('');
   const [offset, setOffset] = useState(0);
   const [query] = useDebouncedValue(input.trim(), 400);

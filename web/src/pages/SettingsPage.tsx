@@ -24,7 +24,7 @@ import { keys, useClusterStatus, useHfStatus, useRuntimes, useSettings, useUpdat
 import type { RuntimeStatus } from '../api/types';
 import { PageHeader } from '../components/PageHeader';
 import { EmptyState, ErrorState, LoadingState } from '../components/States';
-import { engineLabel, validateResourceName } from '../lib/format';
+import { engineLabel, formatBuild, validateResourceName } from '../lib/format';
 import { buildAuthorizeUrl } from '../lib/oauth';
 
 function Row({ label, children }: { label: string; children: React.ReactNode }) {
@@ -82,7 +82,7 @@ function GeneralTab() {
               </Text>
             </Row>
             <Row label="AI Runway version">
-              <Text size="sm">{version.data ? `${version.data.version} (${version.data.gitCommit.slice(0, 8)})` : '—'}</Text>
+              <Text size="sm">{formatBuild(version.data)}</Text>
             </Row>
             {s.error && (
               <Alert color="yellow" mt="sm">
