@@ -2284,10 +2284,10 @@ export interface components {
             activeProviderId?: string;
         };
         Settings: {
-            config?: components["schemas"]["AppConfig"];
-            providers?: components["schemas"]["ProviderInfo"][];
-            auth?: {
-                enabled?: boolean;
+            config: components["schemas"]["AppConfig"];
+            providers: components["schemas"]["ProviderInfo"][];
+            auth: {
+                enabled: boolean;
             };
         };
         ProviderInfo: {
@@ -2387,22 +2387,22 @@ export interface components {
             };
         };
         Resources: {
-            resources?: {
-                kind?: string;
-                apiVersion?: string;
-                name?: string;
-                manifest?: Record<string, unknown>;
+            resources: {
+                kind: string;
+                apiVersion: string;
+                name: string;
+                manifest: Record<string, unknown>;
             }[];
-            primaryResource?: {
-                kind?: string;
-                apiVersion?: string;
+            primaryResource: {
+                kind: string;
+                apiVersion: string;
             };
         };
         Pagination: {
-            total?: number;
-            limit?: number;
-            offset?: number;
-            hasMore?: boolean;
+            total: number;
+            limit: number;
+            offset: number;
+            hasMore: boolean;
         };
         PodStatus: {
             name: string;
@@ -2416,24 +2416,24 @@ export interface components {
             containers?: string[];
         };
         DeploymentStatus: {
-            name?: string;
-            namespace?: string;
-            modelId?: string;
+            name: string;
+            namespace: string;
+            modelId: string;
             servedModelName?: string;
             engine?: string;
-            mode?: string;
+            mode: string;
             /** @enum {unknown} */
-            phase?: "Pending" | "Deploying" | "Running" | "Failed" | "Terminating";
-            provider?: string;
-            replicas?: {
-                desired?: number;
-                ready?: number;
-                available?: number;
+            phase: "Pending" | "Deploying" | "Running" | "Failed" | "Terminating";
+            provider: string;
+            replicas: {
+                desired: number;
+                ready: number;
+                available: number;
             };
             conditions?: Record<string, unknown>[];
-            pods?: components["schemas"]["PodStatus"][];
-            createdAt?: string;
-            frontendService?: string;
+            pods: components["schemas"]["PodStatus"][];
+            createdAt: string;
+            frontendService: string;
             prefillReplicas?: Record<string, unknown>;
             decodeReplicas?: Record<string, unknown>;
             gateway?: Record<string, unknown>;
@@ -2441,24 +2441,24 @@ export interface components {
             storage?: Record<string, unknown>;
         };
         PodFailureReason: {
-            reason?: string;
-            message?: string;
-            isResourceConstraint?: boolean;
+            reason: string;
+            message: string;
+            isResourceConstraint: boolean;
             /** @enum {unknown} */
             resourceType?: "gpu" | "cpu" | "memory";
-            canAutoscalerHelp?: boolean;
+            canAutoscalerHelp: boolean;
         };
         PodLogs: {
-            logs?: string;
-            podName?: string;
+            logs: string;
+            podName: string;
             container?: string;
             message?: string;
         };
         PvcInfo: {
-            name?: string;
-            status?: string;
-            storageClass?: string;
-            capacity?: string;
+            name: string;
+            status: string;
+            storageClass: string;
+            capacity: string;
         };
         Model: {
             /** @description HuggingFace repository id */
@@ -2607,7 +2607,7 @@ export interface components {
             /** @description Largest number of GPUs on one node */
             maxNodeGpuCapacity: number;
             gpuNodeCount: number;
-            /** @description Total GPU memory when the GPU product is known */
+            /** @description Memory of one GPU in GB, from the first GPU node whose labels tell (nvidia.com/gpu.memory, else the product name); the reference's name for it */
             totalMemoryGb?: number;
             nodes: components["schemas"]["NodeGpuInfo"][];
         };
@@ -2632,7 +2632,7 @@ export interface components {
             /** @description Largest number of GPUs on one node */
             maxNodeGpuCapacity: number;
             gpuNodeCount: number;
-            /** @description Total GPU memory when the GPU product is known */
+            /** @description Memory of one GPU in GB, from the first GPU node whose labels tell (nvidia.com/gpu.memory, else the product name); the reference's name for it */
             totalMemoryGb?: number;
             nodePools: components["schemas"]["NodePoolInfo"][];
         };

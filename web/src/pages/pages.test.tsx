@@ -24,6 +24,7 @@ const deployment: DeploymentStatus = {
   replicas: { desired: 2, ready: 1, available: 1 },
   pods: [],
   createdAt: new Date(Date.now() - 5 * 60_000).toISOString(),
+  frontendService: 'qwen3-abcd:8000',
 };
 
 /** One L4-sized GPU node: 4 GPUs of 24 GB, 3 free. */
