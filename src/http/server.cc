@@ -215,14 +215,13 @@ struct Server::Impl {
     if (sessions.empty()) stopped_cv.notify_all();
   }
 
-  // A closer for `stream`: posted to the session's strand, and a no-op once the session ended.
+  // A closer for `stream`: posted to the session's strand; a no-op once the session ended or
+  // when a request arrived after Shutdown saw the session idle (CloseIfIdle).
   template <typename Stream>
   static std::function<void()> MakeCloser(Stream& stream, std::shared_ptr<detail::SessionControl> control,
                                           asio::any_io_executor executor) {
     return [&stream, control, executor] {
-      asio::post(executor, [&stream, control] {
-        if (control->alive) detail::AbortStream(stream);
-      });
+      asio::post(executor, [&stream, control] { detail::CloseIfIdle(stream, *control); });
     };
   }
 

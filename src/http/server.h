@@ -12,7 +12,8 @@
 // by default; kubesim renders Kubernetes Status objects).
 //
 // Graceful shutdown (Stop): stop accepting at once (new connections are refused), let
-// in-flight requests finish up to `shutdown_grace`, cancel open streams, then return from Run.
+// in-flight requests finish up to `shutdown_grace`, open streams are ended cleanly (last chunk,
+// then TLS close_notify), then Run returns.
 //
 // Thread-safety: Listen/Run/Stop may be called from different threads; Stop is safe from a
 // signal-handling thread. Handlers run on I/O threads and must not block.

@@ -42,7 +42,7 @@ struct SessionContext {
 
 // Per-connection state the owning server uses during shutdown.
 struct SessionControl {
-  std::atomic<bool> busy{false};  // a request has been read and is not yet answered
+  std::atomic<bool> busy{false};  // a request has been read and is not yet answered; written on the strand
   bool alive = true;              // the stream object exists; read and written on the strand only
 
   void SetStream(std::shared_ptr<BodyStream> stream) {
@@ -75,6 +75,29 @@ void AbortStream(Stream& stream) {
   } else if constexpr (requires { lowest.close_remote(); }) {
     lowest.close_remote();
     lowest.close();
+  }
+}
+
+// Closes an idle connection for the server's shutdown, which posts this to the session's
+// strand from its own thread. Idleness is judged here, on the strand, and not only where this
+// was posted: a request read in between is answered in full (then the connection closes, as
+// the server is stopping) instead of being cut off mid-response — which clients report as a
+// truncated transfer.
+template <typename Stream>
+void CloseIfIdle(Stream& stream, const SessionControl& control) {
+  if (control.alive && !control.busy.load()) AbortStream(stream);
+}
+
+// Makes pending reads on `stream` complete (with operation_aborted) without closing the
+// transport, so that the connection can still be closed cleanly (TLS close_notify, FIN).
+// Streams without a way to cancel are closed instead.
+template <typename Stream>
+void CancelReads(Stream& stream) {
+  auto& lowest = beast::get_lowest_layer(stream);
+  if constexpr (requires { lowest.cancel(); }) {
+    lowest.cancel();
+  } else {
+    AbortStream(stream);
   }
 }
 
@@ -154,7 +177,10 @@ inline std::string SerializeResponse(const Request& request, Response& response,
   return wire;
 }
 
-// Streams `response.stream` as a chunked body. The connection is closed afterwards.
+// Streams `response.stream` as a chunked body. The connection is closed afterwards: when the
+// body ended properly (the producer closed it, or the server is shutting down) the transport is
+// left open for the session to close cleanly — TLS close_notify, then FIN — so that clients
+// see a complete transfer; when the client went away or a write failed, it is aborted.
 template <typename Stream>
 asio::awaitable<std::size_t> WriteStreamed(Stream& stream, const Request& request, Response& response,
                                            SessionControl& control) {
@@ -173,16 +199,19 @@ asio::awaitable<std::size_t> WriteStreamed(Stream& stream, const Request& reques
 
   // A reader on the same strand notices the client going away while we wait for data to
   // send. It must finish before this frame (and `stream`) goes away: see the end.
+  // `stop_reading` covers a read that completed just before CancelReads: the reader must not
+  // start another one.
   bool reader_done = false;
+  bool stop_reading = false;
   asio::steady_timer reader_finished(executor, asio::steady_timer::time_point::max());
   asio::co_spawn(
       executor,
-      [&stream, body, &reader_done, &reader_finished]() -> asio::awaitable<void> {
+      [&stream, body, &reader_done, &stop_reading, &reader_finished]() -> asio::awaitable<void> {
         char scratch[512];
         for (;;) {
           auto [read_ec, n] =
               co_await stream.async_read_some(asio::buffer(scratch), asio::as_tuple(asio::use_awaitable));
-          if (read_ec) break;
+          if (read_ec || stop_reading) break;
         }
         reader_done = true;
         reader_finished.cancel();
@@ -194,6 +223,7 @@ asio::awaitable<std::size_t> WriteStreamed(Stream& stream, const Request& reques
   auto [ec, n] = co_await bhttp::async_write_header(stream, serializer, asio::as_tuple(asio::use_awaitable));
   bytes += n;
   asio::steady_timer wake(executor);
+  bool complete = false;  // the last chunk went out
   while (!ec) {
     bool closed = false;
     std::string chunk = body->Take(closed);
@@ -210,6 +240,7 @@ asio::awaitable<std::size_t> WriteStreamed(Stream& stream, const Request& reques
                                                            asio::as_tuple(asio::use_awaitable));
       ec = last_ec;
       bytes += written;
+      complete = !last_ec;
       break;
     }
     wake.expires_at(asio::steady_timer::time_point::max());
@@ -221,7 +252,12 @@ asio::awaitable<std::size_t> WriteStreamed(Stream& stream, const Request& reques
   }
   body->Cancel();
   control.SetStream(nullptr);
-  AbortStream(stream);
+  stop_reading = true;
+  if (complete) {
+    CancelReads(stream);
+  } else {
+    AbortStream(stream);
+  }
   while (!reader_done) {
     co_await reader_finished.async_wait(asio::as_tuple(asio::use_awaitable));
   }

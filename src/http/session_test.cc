@@ -162,6 +162,69 @@ TEST_F(SessionTest, StreamEndsWhenTheClientGoesAway) {
   EXPECT_FALSE(stream_->Write("more"));
 }
 
+// The race in Server::Shutdown: it sees a keep-alive connection idle and posts a closer to its
+// strand, but the connection's next request is read before the closer runs. That request must
+// be answered in full — cutting the response off is what clients report as "transfer closed
+// with outstanding read data remaining".
+TEST_F(SessionTest, ShutdownCloserSparesARequestThatArrivedFirst) {
+  const std::string big(64 * 1024, 'x');
+  router_.Get("/big", [&](Request&) { return Response::Text(200, big); });
+  beast::test::stream server(io_);
+  beast::test::stream client(io_);
+  server.connect(client);
+  server.write_size(1000);  // the answer takes many writes, each a chance for the closer to run
+  detail::SessionControl control;
+  bool finished = false;
+  asio::co_spawn(io_, detail::RunSession(server, ctx_, control, "test", std::nullopt),
+                 [&](std::exception_ptr) { finished = true; });
+  io_.poll();  // the session now waits for a request
+  ASSERT_FALSE(finished);
+  ASSERT_FALSE(control.busy.load());
+
+  stopping_ = true;
+  const std::string request = "GET /big HTTP/1.1\r\nHost: x\r\n\r\n";
+  asio::write(client, asio::buffer(request));  // queues the session's read completion...
+  asio::post(io_, [&] { detail::CloseIfIdle(server, control); });  // ...then the closer behind it
+  io_.run();
+
+  EXPECT_TRUE(finished);
+  std::string out(client.str());
+  EXPECT_EQ(out.find("HTTP/1.1 200 OK"), 0u) << out.substr(0, 200);
+  EXPECT_NE(out.find("Connection: close"), std::string::npos) << "a stopping server ends keep-alive";
+  ASSERT_GE(out.size(), big.size());
+  EXPECT_EQ(out.substr(out.size() - big.size()), big) << "the body arrived whole";
+}
+
+// The same race for a watch-like stream opened just as the server stops: the closer leaves it
+// alone, and the shutdown's EndStream ends the body with its last chunk.
+TEST_F(SessionTest, ShutdownCloserSparesAStreamThatStartedFirst) {
+  beast::test::stream server(io_);
+  beast::test::stream client(io_);
+  server.connect(client);
+  detail::SessionControl control;
+  bool finished = false;
+  asio::co_spawn(io_, detail::RunSession(server, ctx_, control, "test", std::nullopt),
+                 [&](std::exception_ptr) { finished = true; });
+  io_.poll();
+  ASSERT_FALSE(control.busy.load());
+
+  stopping_ = true;
+  const std::string request = "GET /stream HTTP/1.1\r\nHost: x\r\n\r\n";
+  asio::write(client, asio::buffer(request));
+  asio::post(io_, [&] { detail::CloseIfIdle(server, control); });
+  io_.poll();
+  ASSERT_TRUE(stream_);
+  ASSERT_FALSE(finished) << "the closer cut the stream: " << client.str();
+  stream_->Write("{\"a\":1}\n");
+  control.EndStream();  // what Server::Shutdown does to open streams
+  io_.run();
+
+  EXPECT_TRUE(finished);
+  std::string out(client.str());
+  EXPECT_NE(out.find("{\"a\":1}"), std::string::npos) << out;
+  EXPECT_TRUE(out.ends_with("\r\n0\r\n\r\n")) << "the last chunk ends the body: " << out;
+}
+
 TEST_F(SessionTest, SurvivesAFailureAtEveryStep) {
   // Fail the n-th stream operation for n = 1, 2, ... until a run completes without failing.
   const std::string wire =

@@ -368,7 +368,12 @@ struct ApiServer::Impl {
     attributes.namespace_name = info.namespace_name;
     attributes.name = info.name;
     if (auto denied = authorizer.Authorize(ValueOf(user), attributes)) return StatusResponse(*denied);
+    return WithFaults(info, [&] { return HandleAuthorized(request, info, ValueOf(user)); });
+  }
 
+  // A resource request from an authenticated, authorized user.
+  http::Response HandleAuthorized(http::Request& request, const RequestInfo& info, const UserInfo& user) {
+    const std::string& path = request.path;
     auto type = registry.Find(info.group, info.version, info.resource);
     if (!type) return StatusResponse(NotFound("", "", ""));
     if (!info.subresource.empty() && type->FindSubresource(info.subresource) == nullptr) {
@@ -384,7 +389,7 @@ struct ApiServer::Impl {
       return StatusResponse(MethodNotSupported(type->resource, type->group, info.verb));
     }
     try {
-      return Dispatch(request, info, *type, ValueOf(user));
+      return Dispatch(request, info, *type, user);
     } catch (const std::exception& e) {
       common::LogError("kubesim request failed", {{"path", path}, {"error", e.what()}});
       return StatusResponse(InternalError("an internal error occurred while handling the request"));
@@ -397,15 +402,21 @@ struct ApiServer::Impl {
     return FaultRequest{info.verb, info.group, info.resource, info.subresource, info.namespace_name, info.name};
   }
 
-  // Handle, with the configured faults in front. Only resource requests are faulted, so
-  // discovery keeps working; with no rules this is one atomic load.
+  // The entry point. Counted here, before anything can answer, so that requests refused or
+  // answered with an injected fault count too: tests read the count to see how often a
+  // client retried.
   http::Response HandleWithFaults(http::Request& request) {
-    // Counted here, so that requests answered with an injected fault count too: tests read
-    // the count to see how often a client retried.
     request_count.fetch_add(1, std::memory_order_relaxed);
-    if (!faults.Active()) return Handle(request);
-    RequestInfo info = ParseRequestInfo(request.method, request.path, std::string(request.Query("watch").value_or("")));
-    if (!info.resource_request || info.verb.empty()) return Handle(request);
+    return Handle(request);
+  }
+
+  // The configured faults in front of `serve`. Called only once the request is authenticated
+  // and authorized, as a real API server's storage failures reach only requests it would
+  // serve: a bad token still gets its 401, a forbidden verb its 403. Only resource requests
+  // get here, so discovery keeps working; with no rules this is one atomic load.
+  template <typename Serve>
+  http::Response WithFaults(const RequestInfo& info, Serve&& serve) {
+    if (!faults.Active()) return serve();
     FaultDecision decision = faults.Decide(FaultRequestOf(info));
     http::Response response;
     if (decision.error) {
@@ -414,7 +425,7 @@ struct ApiServer::Impl {
         response.headers.Set("Retry-After", std::to_string(decision.error->retry_after_seconds));
       }
     } else {
-      response = Handle(request);
+      response = serve();
     }
     if (decision.latency.count() > 0 && !response.stream && house_running) {
       return Delayed(std::move(response), decision.latency);

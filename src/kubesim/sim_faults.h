@@ -37,7 +37,9 @@
 //         expireWatchAfter: 5m
 //
 // Non-resource paths (/api, /apis, /version, /openapi) are never faulted, so discovery keeps
-// working and a test sees exactly the errors it configured.
+// working and a test sees exactly the errors it configured. Faults are decided only after the
+// request is authenticated and authorized, as on a real server: a bad token still gets 401
+// and a forbidden verb 403, never an injected error.
 //
 // Thread-safety: FaultInjector is safe from any thread (one mutex around rules, counters and
 // the RNG; an atomic flag makes the no-fault path lock-free). The rest are plain values and

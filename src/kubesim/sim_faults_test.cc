@@ -209,6 +209,37 @@ TEST_F(ApiFaultsTest, ConfiguredErrorsAreStatusBodies) {
   EXPECT_EQ(client.Get("/api/v1/namespaces/default/pods").status, 200);
 }
 
+// Faults stand in for server-side failures behind authentication and authorization: a
+// request the server would refuse anyway gets its 401 or 403, never an injected error.
+TEST_F(ApiFaultsTest, AuthenticationAndAuthorizationComeBeforeFaults) {
+  ASSERT_TRUE(server_.authenticator().AddToken("viewer-token", UserInfo{.username = "viewer"}).ok());
+  server_.authorizer().SetPolicy(AuthorizationPolicy{
+      .allow_all = false,
+      .rules = {AuthorizationRule{.users = {"viewer"}, .verbs = {"list"}, .resources = {"configmaps"}}}});
+  FaultRule rule;
+  rule.verbs = {"get"};
+  rule.status = 503;
+  server_.SetFaults(Rules(rule));
+  std::uint64_t before = server_.request_count();
+
+  testing::HttpClient client(server_.port());
+  const std::string path = "/api/v1/namespaces/default/configmaps/c1";
+  auto bad = client.Request("GET", path, {{"Authorization", "Bearer not-a-token"}});
+  EXPECT_EQ(bad.status, 401) << bad.body;
+  EXPECT_EQ(json::parse(bad.body).at("reason").as_string(), "Unauthorized");
+
+  auto forbidden = client.Request("GET", path, {{"Authorization", "Bearer viewer-token"}});
+  EXPECT_EQ(forbidden.status, 403) << forbidden.body;
+  EXPECT_EQ(json::parse(forbidden.body).at("reason").as_string(), "Forbidden");
+
+  auto good = client.Request("GET", path, {{"Authorization", "Bearer " + server_.admin_token()}});
+  EXPECT_EQ(good.status, 503) << good.body;
+  EXPECT_EQ(json::parse(good.body).at("reason").as_string(), "ServiceUnavailable");
+
+  // Every request counts, refused and faulted alike.
+  EXPECT_EQ(server_.request_count() - before, 3u);
+}
+
 TEST_F(ApiFaultsTest, LatencyDoesNotBlockTheIoThread) {
   FaultRule rule;
   rule.verbs = {"get"};
