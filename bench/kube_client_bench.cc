@@ -153,32 +153,49 @@ int main(int argc, char** argv) {
     plain_copy_s = Seconds(Clock::now() - start);
   }
 
-  // 1 + 2. Informer syncs: heap held after sync (the transient list pages are freed by then),
-  // and VmRSS growth of the first sync (later syncs reuse memory freed by the earlier ones).
-  std::vector<double> sync_s;
-  std::vector<double> heap_bytes;
-  long rss_growth_kib = 0;
-  for (int run = 0; run < syncs; ++run) {
-    const std::size_t heap_before = airunway::bench::HeapInUseBytes();
-    const long rss_before = airunway::bench::ProcStatusKiB(0, "VmRSS");
-    auto informer = std::make_unique<kube::Informer>(client, kube::InformerOptions{.resource = kube::kPods,
-                                                                                    .namespace_name = "bench"});
-    const auto start = Clock::now();
-    informer->Start();
-    if (!informer->WaitForSync(std::chrono::seconds(60))) {
-      std::cerr << "the informer did not sync within 60 s\n";
-      return 1;
+  // 1 + 2. Informer syncs, for each storage form: heap held by the synced informer, VmRSS growth of the first sync (later syncs reuse memory freed by
+  // the earlier ones), and the cost of reading every cached pod once (List).
+  struct SyncFigures {
+    std::vector<double> sync_s, heap_bytes, read_s, released_bytes;
+    long rss_growth_kib = 0;
+  };
+  auto measure_syncs = [&](kube::ObjectStorage storage, SyncFigures& figures) -> bool {
+    for (int run = 0; run < syncs; ++run) {
+      const std::size_t heap_before = airunway::bench::HeapInUseBytes();
+      const long rss_before = airunway::bench::ProcStatusKiB(0, "VmRSS");
+      auto informer = std::make_unique<kube::Informer>(
+          client, kube::InformerOptions{.resource = kube::kPods, .storage = storage, .namespace_name = "bench"});
+      const auto start = Clock::now();
+      informer->Start();
+      if (!informer->WaitForSync(std::chrono::seconds(60))) {
+        std::cerr << "the informer did not sync within 60 s\n";
+        return false;
+      }
+      figures.sync_s.push_back(Seconds(Clock::now() - start));
+      if (run == 0) figures.rss_growth_kib = airunway::bench::ProcStatusKiB(0, "VmRSS") - rss_before;
+      const auto read_start = Clock::now();
+      auto cached = informer->List("bench");
+      figures.read_s.push_back(Seconds(Clock::now() - read_start));
+      if (!cached || static_cast<int>(cached->size()) != pods) {
+        std::cerr << "the informer holds " << (cached ? cached->size() : 0) << " pods, expected " << pods << "\n";
+        return false;
+      }
+      cached->clear();
+      // Held memory once the informer is stopped: its cache and indexes, without the first
+      // list's transient pages (WaitForSync returns while the informer thread is still freeing
+      // them) or the watch's buffers.
+      informer->Stop();
+      const std::size_t stopped = airunway::bench::HeapInUseBytes();
+      figures.heap_bytes.push_back(static_cast<double>(stopped - heap_before));
+      informer.reset();
+      figures.released_bytes.push_back(static_cast<double>(stopped - airunway::bench::HeapInUseBytes()));
     }
-    sync_s.push_back(Seconds(Clock::now() - start));
-    auto cached = informer->List("bench");
-    if (!cached || static_cast<int>(cached->size()) != pods) {
-      std::cerr << "the informer holds " << (cached ? cached->size() : 0) << " pods, expected " << pods << "\n";
-      return 1;
-    }
-    cached->clear();
-    heap_bytes.push_back(static_cast<double>(airunway::bench::HeapInUseBytes() - heap_before));
-    if (run == 0) rss_growth_kib = airunway::bench::ProcStatusKiB(0, "VmRSS") - rss_before;
-    informer->Stop();
+    return true;
+  };
+  SyncFigures compact_figures, text_figures;
+  if (!measure_syncs(kube::ObjectStorage::kCompactObject, compact_figures) ||
+      !measure_syncs(kube::ObjectStorage::kJsonText, text_figures)) {
+    return 1;
   }
 
   // 3. Small GETs through the client.
@@ -209,23 +226,28 @@ int main(int argc, char** argv) {
     kubectl_gets_per_s = kubectl_gets / Seconds(Clock::now() - start);
   }
 
-  const double heap = Median(heap_bytes);
   std::cout << fmt::format("kube client benchmark ({} pods, kubesim in-process over HTTPS, 2 server threads)\n", pods);
   std::cout << fmt::format("  JSON text of the pods (LIST body):  {:.1f} MiB ({:.0f} B per pod)\n", MiB(json_bytes),
                            json_bytes / pods);
-  std::cout << fmt::format(
-      "  informer memory:                    heap {:.1f} MiB = {:.2f}x the JSON (median of {}); VmRSS +{:.1f} MiB on "
-      "the first sync\n",
-      MiB(heap), heap / json_bytes, syncs, static_cast<double>(rss_growth_kib) / 1024.0);
+  using Labelled = std::pair<const char*, const SyncFigures*>;
+  for (const auto& [label, figures] :
+       std::initializer_list<Labelled>{{"compact objects", &compact_figures}, {"JSON text", &text_figures}}) {
+    const double heap = Median(figures->heap_bytes);
+    std::cout << fmt::format(
+        "  informer memory, {:<16} heap held {:.1f} MiB = {:.2f}x the JSON (median of {}); VmRSS +{:.1f} MiB on the "
+        "first sync; sync median {:.0f} ms; reading all {} pods {:.1f} ms ({:.2f} us each)\n",
+        std::string(label) + ":", MiB(heap), heap / json_bytes, syncs,
+        static_cast<double>(figures->rss_growth_kib) / 1024.0, Median(figures->sync_s) * 1e3, pods,
+        Median(figures->read_s) * 1e3, Median(figures->read_s) * 1e6 / pods);
+    std::cout << fmt::format("    destroying that informer releases {:.1f} MiB = {:.2f}x the JSON\n",
+                             MiB(Median(figures->released_bytes)), Median(figures->released_bytes) / json_bytes);
+  }
   std::cout << fmt::format("  the LIST parsed into one Boost.JSON document holds {:.1f} MiB = {:.2f}x the JSON\n",
                            MiB(dom_bytes), dom_bytes / json_bytes);
   std::cout << fmt::format("  the compact copies alone (one arena each) hold {:.1f} MiB = {:.2f}x the JSON\n",
                            MiB(compact_bytes), compact_bytes / json_bytes);
   std::cout << fmt::format("  copying the {} pods: compact {:.1f} ms, plain Boost.JSON copies {:.1f} ms\n", pods,
                            compact_copy_s * 1e3, plain_copy_s * 1e3);
-  std::cout << fmt::format("  informer sync of {} pods:        median {:.0f} ms (runs:", pods, Median(sync_s) * 1e3);
-  for (double s : sync_s) std::cout << fmt::format(" {:.0f}", s * 1e3);
-  std::cout << ")\n";
   std::cout << fmt::format("  client GETs of one pod:             {:.0f}/s from 1 thread, {:.0f}/s from 8 threads "
                            "({} failed)\n",
                            gets_1, gets_8, failures.load());

@@ -114,11 +114,11 @@ void RegisterClusterRoutes(http::Router& router, const ClusterApi& api) {
     return [api, detailed](http::Request&) {
       if (!api.cluster) return http::Response::Json(200, services::cluster::EmptyGpuCapacityJson(detailed));
       if (auto unavailable = CacheUnavailable(api)) return std::move(*unavailable);
-      std::vector<kube::ObjectPtr> node_list;
-      auto computed = services::cluster::ComputeGpuCapacity(api.cluster->nodes(), api.cluster->pods(), &node_list);
-      if (!computed) return http::Response::Error(computed.error());
-      return http::Response::Json(200, detailed ? services::cluster::DetailedGpuCapacityJson(*computed, node_list)
-                                                : services::cluster::GpuCapacityJson(*computed));
+      auto snapshot = api.cluster->GpuCapacity();
+      if (!snapshot) return http::Response::Error(snapshot.error());
+      const auto& [computed, node_list] = **snapshot;
+      return http::Response::Json(200, detailed ? services::cluster::DetailedGpuCapacityJson(computed, node_list)
+                                                : services::cluster::GpuCapacityJson(computed));
     };
   };
   router.Get("/api/installation/gpu-capacity", capacity(false));

@@ -116,8 +116,9 @@ std::vector<std::string> GpuFitWarnings(const ClusterApi& api, const json::objec
                                        node_count);
   }
   if (demand.cpu_only) return {};
-  auto capacity = services::cluster::ComputeGpuCapacity(api.cluster->nodes(), api.cluster->pods());
-  if (!capacity) return {};
+  auto snapshot = api.cluster->GpuCapacity();
+  if (!snapshot) return {};
+  const auto* capacity = &(*snapshot)->capacity;
   int model_min_gpus = 1;
   if (api.catalog) {
     if (const auto* entry = api.catalog->Find(Str(config, {"modelId"}))) {

@@ -172,4 +172,25 @@ std::shared_ptr<const json::object> MakeCompactObject(const json::object& source
   return std::shared_ptr<const json::object>(holder, &holder->object);
 }
 
+std::string CompactJsonText(const json::object& source) {
+  const auto* metadata = source.if_contains("metadata");
+  if (metadata == nullptr || !metadata->is_object() || !metadata->get_object().contains("managedFields")) {
+    return json::serialize(source);
+  }
+  json::object trimmed_metadata;
+  trimmed_metadata.reserve(metadata->get_object().size());
+  for (const auto& [key, value] : metadata->get_object()) {
+    if (key != "managedFields") trimmed_metadata.emplace(key, value);
+  }
+  std::string out = "{";
+  for (const auto& [key, value] : source) {
+    if (out.size() > 1) out += ',';
+    out += json::serialize(json::string(key));
+    out += ':';
+    out += key == "metadata" ? json::serialize(trimmed_metadata) : json::serialize(value);
+  }
+  out += '}';
+  return out;
+}
+
 }  // namespace airunway::kube

@@ -23,10 +23,15 @@
 #include <boost/json/object.hpp>
 
 #include <memory>
+#include <string>
 
 namespace airunway::kube {
 
 // A compact copy of `source` without metadata.managedFields.
 std::shared_ptr<const boost::json::object> MakeCompactObject(const boost::json::object& source);
+
+// `source` serialised without metadata.managedFields: the smallest form of an object, for
+// caches that keep text and parse on read (InformerOptions::storage).
+std::string CompactJsonText(const boost::json::object& source);
 
 }  // namespace airunway::kube

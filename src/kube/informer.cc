@@ -32,16 +32,13 @@ boost::json::object StripManagedFields(boost::json::object object) {
 
 namespace {
 
-// Cached objects are compact copies (kube/compact_object.h): one exact arena per object.
-ObjectPtr Ingest(const ObjectPtr& object) { return MakeCompactObject(*object); }
-
 std::string ResourceVersionOf(const boost::json::object& object) {
   const auto* rv = common::FindPath(object, {"metadata", "resourceVersion"});
   return rv != nullptr && rv->is_string() ? std::string(rv->as_string()) : std::string();
 }
 
-std::vector<std::pair<IndexKind, std::string>> IndexValues(const boost::json::object& object) {
-  std::vector<std::pair<IndexKind, std::string>> values;
+Informer::IndexValueList IndexValues(const boost::json::object& object) {
+  Informer::IndexValueList values;
   if (const auto* ns = common::FindPath(object, {"metadata", "namespace"}); ns != nullptr && ns->is_string()) {
     values.emplace_back(IndexKind::kNamespace, std::string(ns->as_string()));
   }
@@ -169,13 +166,19 @@ void Informer::Run(std::stop_token stop) {
 }
 
 common::Status Informer::ListAll(std::stop_token stop) {
-  std::map<Key, ObjectPtr> fresh;
+  struct Fresh {
+    Stored stored;
+    IndexValueList values;
+    ObjectPtr object;  // for the handlers, when there are any
+  };
+  std::map<Key, Fresh> fresh;
   ListOptions list_options;
   list_options.label_selector = options_.label_selector;
   list_options.field_selector = options_.field_selector;
   list_options.limit = options_.page_size;
   std::string resource_version;
   bool restarted = false;
+  const bool keep_objects = !handlers_.empty();
   do {
     auto page = client_->List(options_.resource, options_.namespace_name, list_options);
     if (!page) {
@@ -191,7 +194,9 @@ common::Status Informer::ListAll(std::stop_token stop) {
     for (auto& item : page->items) {
       // List items may lack apiVersion/kind (built-in types); watch events carry them.
       Key key = ObjectKey(item);
-      fresh[key] = MakeCompactObject(item);
+      Fresh entry{Store(item), IndexValues(item), nullptr};
+      if (keep_objects) entry.object = Materialize(entry.stored);
+      fresh.insert_or_assign(std::move(key), std::move(entry));
     }
     resource_version = page->resource_version;
     list_options.continue_token = page->continue_token;
@@ -199,42 +204,50 @@ common::Status Informer::ListAll(std::stop_token stop) {
   if (stop.stop_requested()) return common::Status::Ok();
 
   struct Change {
-    ObjectPtr old_object;
+    std::optional<Stored> old_stored;
     ObjectPtr new_object;
   };
   std::vector<Change> changes;
   {
     std::unique_lock lock(mutex_);
-    for (const auto& [key, old_object] : objects_) {
-      if (!fresh.contains(key)) changes.push_back({old_object, nullptr});
-    }
-    for (auto& [key, object] : fresh) {
-      auto it = objects_.find(key);
-      if (it == objects_.end()) {
-        changes.push_back({nullptr, object});
-      } else if (ResourceVersionOf(*it->second) != ResourceVersionOf(*object)) {
-        changes.push_back({it->second, object});
-      } else {
-        object = it->second;  // unchanged: keep the object readers already hold
+    for (auto& [key, old] : objects_) {
+      if (!fresh.contains(key)) {
+        BumpRevision(NamespaceOf(key));
+        changes.push_back({std::move(old), nullptr});
       }
     }
-    for (const auto& change : changes) BumpRevision(change.new_object ? *change.new_object : *change.old_object);
-    objects_ = std::move(fresh);
+    std::map<Key, Stored> next;
+    for (auto& [key, entry] : fresh) {
+      auto it = objects_.find(key);
+      if (it == objects_.end()) {
+        BumpRevision(NamespaceOf(key));
+        changes.push_back({std::nullopt, entry.object});
+      } else if (!SameVersion(it->second, entry.stored)) {
+        BumpRevision(NamespaceOf(key));
+        changes.push_back({std::move(it->second), entry.object});
+      } else {
+        entry.stored = std::move(it->second);  // unchanged: keep the object readers already hold
+      }
+      next.emplace_hint(next.end(), key, std::move(entry.stored));
+    }
+    objects_ = std::move(next);
     index_.clear();
-    for (const auto& [key, object] : objects_) IndexAdd(key, object);
+    // objects_ is in key order, so every index list is built by appending.
+    for (const auto& item : objects_) IndexAdd(&item, fresh.at(item.first).values);
     resource_version_ = resource_version;
     ++stats_.lists;
   }
-  {
+  if (keep_objects) {
     std::lock_guard handler_lock(handler_mutex_);
     for (const auto& change : changes) {
+      ObjectPtr old_object = change.old_stored ? Materialize(*change.old_stored) : nullptr;
       for (const auto& handlers : handlers_) {
         if (!change.new_object) {
-          if (handlers.on_delete) handlers.on_delete(change.old_object);
-        } else if (!change.old_object) {
+          if (handlers.on_delete) handlers.on_delete(old_object);
+        } else if (!old_object) {
           if (handlers.on_add) handlers.on_add(change.new_object);
         } else if (handlers.on_update) {
-          handlers.on_update(change.old_object, change.new_object);
+          handlers.on_update(old_object, change.new_object);
         }
       }
     }
@@ -256,32 +269,43 @@ void Informer::Apply(const WatchEvent& event) {
     if (!version.empty()) resource_version_ = version;
     return;
   }
-  ObjectPtr object = Ingest(event.object);
-  const Key key = ObjectKey(*object);
-  ObjectPtr previous;
+  Stored stored = Store(*event.object);
+  IndexValueList values = IndexValues(*event.object);
+  const Key key = ObjectKey(*event.object);
+  const bool deleted = event.type == WatchEventType::kDeleted;
+  // What handlers receive: the cached form (parsed from text storage only when someone listens).
+  ObjectPtr object = stored.object ? stored.object : (handlers_.empty() ? nullptr : Materialize(stored));
+  std::optional<Stored> previous;
   {
     std::unique_lock lock(mutex_);
-    previous = event.type == WatchEventType::kDeleted ? Erase(key) : Upsert(key, object);
+    previous = deleted ? Erase(key) : Upsert(key, std::move(stored), values);
     if (!version.empty()) resource_version_ = version;
   }
+  if (handlers_.empty()) return;
   std::lock_guard handler_lock(handler_mutex_);
+  ObjectPtr previous_object = previous && !deleted ? Materialize(*previous) : nullptr;
   for (const auto& handlers : handlers_) {
-    if (event.type == WatchEventType::kDeleted) {
+    if (deleted) {
       // Only what the cache held can be deleted, so a delete is never reported twice.
       if (previous && handlers.on_delete) handlers.on_delete(object);
     } else if (previous) {
-      if (handlers.on_update) handlers.on_update(previous, object);
+      if (handlers.on_update) handlers.on_update(previous_object, object);
     } else if (handlers.on_add) {
       handlers.on_add(object);
     }
   }
 }
 
-void Informer::BumpRevision(const boost::json::object& object) {
-  const auto* ns = common::FindPath(object, {"metadata", "namespace"});
-  std::string_view name = ns != nullptr && ns->is_string() ? std::string_view(ns->as_string()) : std::string_view();
-  auto it = revisions_.find(name);
-  if (it == revisions_.end()) it = revisions_.emplace(std::string(name), 0).first;
+std::string_view Informer::NamespaceOf(const Key& key) const {
+  if (!options_.resource.namespaced) return {};
+  auto slash = key.find('/');
+  return slash == Key::npos ? std::string_view() : std::string_view(key).substr(0, slash);
+}
+
+void Informer::BumpRevision(std::string_view ns) {
+  ++total_revision_;
+  auto it = revisions_.find(ns);
+  if (it == revisions_.end()) it = revisions_.emplace(std::string(ns), 0).first;
   ++it->second;
 }
 
@@ -291,42 +315,88 @@ std::uint64_t Informer::Revision(std::string_view ns) const {
   return it == revisions_.end() ? 0 : it->second;
 }
 
-ObjectPtr Informer::Upsert(const Key& key, ObjectPtr object) {
-  BumpRevision(*object);
-  ObjectPtr previous;
-  auto it = objects_.find(key);
-  if (it != objects_.end()) {
-    previous = it->second;
-    IndexRemove(key, *previous);
-    it->second = object;
-  } else {
-    objects_.emplace(key, object);
-  }
-  IndexAdd(key, object);
-  return previous;
+std::uint64_t Informer::Revision() const {
+  std::shared_lock lock(mutex_);
+  return total_revision_;
 }
 
-ObjectPtr Informer::Erase(const Key& key) {
+Informer::Stored Informer::Store(const boost::json::object& object) const {
+  if (options_.storage == ObjectStorage::kJsonText) {
+    Stored stored{nullptr, CompactJsonText(object)};
+    stored.text.shrink_to_fit();  // the serializer's growth slack would be kept for the object's life
+    return stored;
+  }
+  return Stored{MakeCompactObject(object), {}};
+}
+
+ObjectPtr Informer::Materialize(const Stored& stored) const {
+  if (stored.object) return stored.object;
+  boost::system::error_code error;
+  auto parsed = boost::json::parse(stored.text, error);
+  // The text was written by CompactJsonText from an object, so it always parses back.
+  if (error || !parsed.is_object()) return std::make_shared<const boost::json::object>();
+  return std::make_shared<const boost::json::object>(std::move(parsed.as_object()));
+}
+
+bool Informer::SameVersion(const Stored& a, const Stored& b) {
+  if (a.object && b.object) return ResourceVersionOf(*a.object) == ResourceVersionOf(*b.object);
+  return a.text == b.text;
+}
+
+Informer::IndexValueList Informer::IndexValuesOf(const Stored& stored) const {
+  if (stored.object) return IndexValues(*stored.object);
+  return IndexValues(*Materialize(stored));
+}
+
+std::optional<Informer::Stored> Informer::Upsert(const Key& key, Stored stored, const IndexValueList& values) {
+  BumpRevision(NamespaceOf(key));
   auto it = objects_.find(key);
-  if (it == objects_.end()) return nullptr;
-  BumpRevision(*it->second);
-  ObjectPtr previous = it->second;
-  IndexRemove(key, *previous);
+  if (it != objects_.end()) {
+    std::optional<Stored> previous = std::move(it->second);
+    IndexRemove(&*it, IndexValuesOf(*previous));
+    it->second = std::move(stored);
+    IndexAdd(&*it, values);
+    return previous;
+  }
+  it = objects_.emplace(key, std::move(stored)).first;
+  IndexAdd(&*it, values);
+  return std::nullopt;
+}
+
+std::optional<Informer::Stored> Informer::Erase(const Key& key) {
+  auto it = objects_.find(key);
+  if (it == objects_.end()) return std::nullopt;
+  BumpRevision(NamespaceOf(key));
+  IndexRemove(&*it, IndexValuesOf(it->second));
+  std::optional<Stored> previous = std::move(it->second);
   objects_.erase(it);
   return previous;
 }
 
-void Informer::IndexAdd(const Key& key, const ObjectPtr& object) {
-  for (auto& [kind, value] : IndexValues(*object)) index_[kind][value].insert_or_assign(key, object);
+void Informer::IndexAdd(IndexEntry entry, const IndexValueList& values) {
+  for (const auto& [kind, value] : values) {
+    auto& list = index_[kind][value];
+    // Lists stay sorted by key; appending is the common case (lists are built in key order).
+    if (list.empty() || list.back()->first < entry->first) {
+      list.push_back(entry);
+      continue;
+    }
+    auto at = std::lower_bound(list.begin(), list.end(), entry,
+                               [](IndexEntry a, IndexEntry b) { return a->first < b->first; });
+    if (at == list.end() || *at != entry) list.insert(at, entry);
+  }
 }
 
-void Informer::IndexRemove(const Key& key, const boost::json::object& object) {
-  for (auto& [kind, value] : IndexValues(object)) {
+void Informer::IndexRemove(IndexEntry entry, const IndexValueList& values) {
+  for (const auto& [kind, value] : values) {
     auto& by_value = index_[kind];
     auto it = by_value.find(value);
     if (it == by_value.end()) continue;
-    it->second.erase(key);
-    if (it->second.empty()) by_value.erase(it);
+    auto& list = it->second;
+    auto at = std::lower_bound(list.begin(), list.end(), entry,
+                               [](IndexEntry a, IndexEntry b) { return a->first < b->first; });
+    if (at != list.end() && *at == entry) list.erase(at);
+    if (list.empty()) by_value.erase(it);
   }
 }
 
@@ -337,7 +407,7 @@ void Informer::Resync(std::stop_token stop) {
     {
       std::shared_lock lock(mutex_);
       snapshot.reserve(objects_.size());
-      for (const auto& [key, object] : objects_) snapshot.push_back(object);
+      for (const auto& [key, stored] : objects_) snapshot.push_back(Materialize(stored));
     }
     std::lock_guard handler_lock(handler_mutex_);
     for (const auto& object : snapshot) {
@@ -364,7 +434,7 @@ common::Result<ObjectPtr> Informer::Get(std::string_view ns, std::string_view na
     return MakeError(ErrorCode::kNotFound, options_.resource.resource + " \"" + std::string(name) + "\" not found",
                      "NotFound");
   }
-  return it->second;
+  return Materialize(it->second);
 }
 
 common::Result<std::vector<ObjectPtr>> Informer::List(std::string_view ns) const {
@@ -373,7 +443,7 @@ common::Result<std::vector<ObjectPtr>> Informer::List(std::string_view ns) const
     std::shared_lock lock(mutex_);
     std::vector<ObjectPtr> out;
     out.reserve(objects_.size());
-    for (const auto& [key, object] : objects_) out.push_back(object);
+    for (const auto& [key, stored] : objects_) out.push_back(Materialize(stored));
     return out;
   }
   return ByIndex(IndexKind::kNamespace, ns);
@@ -388,7 +458,7 @@ common::Result<std::vector<ObjectPtr>> Informer::ByIndex(IndexKind kind, std::st
   auto entries = by_kind->second.find(value);
   if (entries == by_kind->second.end()) return out;
   out.reserve(entries->second.size());
-  for (const auto& [key, object] : entries->second) out.push_back(object);
+  for (IndexEntry entry : entries->second) out.push_back(Materialize(entry->second));
   return out;
 }
 

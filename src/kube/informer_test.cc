@@ -154,6 +154,46 @@ TEST_F(InformerTest, IndexesAndPagedLists) {
   EXPECT_EQ(informer.ByIndex(IndexKind::kLabel, "app=db")->size(), 3u);
 }
 
+// Text storage keeps the JSON text and parses it on every read: the same answers, indexes and
+// revisions as compact storage, managedFields left out, and a fresh snapshot per read.
+TEST_F(InformerTest, TextStorageAnswersLikeCompactStorage) {
+  for (int i = 0; i < 4; ++i) {
+    auto pod = Pod("p" + std::to_string(i), i < 2 ? "node-a" : "node-b");
+    pod["metadata"].as_object()["labels"] = Json(i % 2 == 0 ? R"({"app":"web"})" : R"({"app":"db"})");
+    ASSERT_TRUE(client_->Create(kPods, "default", pod));
+  }
+  auto options = Fast(kPods, "");
+  options.storage = ObjectStorage::kJsonText;
+  Informer informer(client_, options);
+  Counter counter;
+  informer.AddHandlers(counter.Handlers());
+  informer.Start();
+  ASSERT_TRUE(informer.WaitForSync(10s));
+  EXPECT_EQ(counter.Total(counter.adds), 4);
+  EXPECT_EQ(informer.List()->size(), 4u);
+  EXPECT_EQ(informer.ByIndex(IndexKind::kNodeName, "node-a")->size(), 2u);
+  EXPECT_EQ(informer.ByIndex(IndexKind::kLabel, "app=web")->size(), 2u);
+  auto p0 = informer.Get("default", "p0");
+  ASSERT_TRUE(p0);
+  EXPECT_EQ(Str(**p0, {"spec", "nodeName"}), "node-a");
+  EXPECT_EQ(common::FindPath(**p0, {"metadata", "managedFields"}), nullptr);
+  const auto revision = informer.Revision("default");
+  EXPECT_GT(revision, 0u);
+
+  ASSERT_TRUE(client_->Patch(kPods, "default", "p0", PatchType::kMerge, R"({"metadata":{"labels":{"app":"db"}}})"));
+  ASSERT_TRUE(WaitFor([&] { return informer.ByIndex(IndexKind::kLabel, "app=web")->size() == 1u; }));
+  EXPECT_EQ(informer.ByIndex(IndexKind::kLabel, "app=db")->size(), 3u);
+  EXPECT_EQ(counter.Get(counter.updates, "p0"), 1);
+  EXPECT_GT(informer.Revision("default"), revision);
+  EXPECT_EQ(informer.Revision("elsewhere"), 0u);
+  EXPECT_EQ(Str(**p0, {"metadata", "labels", "app"}), "web");  // the earlier snapshot is unchanged
+
+  ASSERT_TRUE(client_->Delete(kPods, "default", "p3"));
+  ASSERT_TRUE(WaitFor([&] { return counter.Get(counter.deletes, "p3") == 1; }));
+  EXPECT_EQ(informer.ByIndex(IndexKind::kNodeName, "node-b")->size(), 1u);
+  EXPECT_FALSE(informer.Get("default", "p3"));
+}
+
 TEST_F(InformerTest, HandlersMayReadTheCache) {
   Informer informer(client_, Fast(kConfigMaps));
   std::atomic<int> seen{0};
@@ -185,8 +225,10 @@ class InformerConvergenceTest : public InformerTest {
     InformerTest::SetUp();
     for (const char* name : {"a", "b", "c"}) ASSERT_TRUE(client_->Create(kConfigMaps, "default", ConfigMap(name)));
   }
-  void StartInformer() {
-    informer_ = std::make_unique<Informer>(client_, Fast(kConfigMaps));
+  void StartInformer(ObjectStorage storage = ObjectStorage::kCompactObject) {
+    auto options = Fast(kConfigMaps);
+    options.storage = storage;
+    informer_ = std::make_unique<Informer>(client_, options);
     informer_->AddHandlers(counter_.Handlers());
     informer_->Start();
     ASSERT_TRUE(informer_->WaitForSync(10s));
@@ -279,6 +321,17 @@ TEST_F(InformerConvergenceTest, LongOutageRelistsAfterGone) {
   ASSERT_TRUE(resumed) << resumed.error().message;
   ExpectConverged(79);
   EXPECT_GE(informer_->stats().gone, 1u);
+  EXPECT_GE(informer_->stats().lists, 2u);
+}
+
+// The same with text storage: the re-list compares stored texts, the handlers get parsed objects.
+TEST_F(InformerConvergenceTest, TextStorageRelistsAfterGone) {
+  StartInformer(ObjectStorage::kJsonText);
+  sim_.Pause();
+  ChangeTheCluster(Direct(), 80);
+  auto resumed = sim_.Resume();
+  ASSERT_TRUE(resumed) << resumed.error().message;
+  ExpectConverged(79);
   EXPECT_GE(informer_->stats().lists, 2u);
 }
 

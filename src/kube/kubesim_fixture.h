@@ -84,8 +84,8 @@ inline std::string MakeScratchDir(std::string_view prefix) {
 }
 
 // Wraps a credential provider and counts Get() calls. The client asks for a credential once
-// per attempt, so this counts the requests a client sent, retries included — also those
-// that kubesim answered with an injected fault, which ApiServer::request_count() skips.
+// per attempt, so this counts the requests a client sent, retries included, as the client
+// sees them (ApiServer::request_count() counts the same from the server's side).
 class CountingCredentials : public CredentialProvider {
  public:
   explicit CountingCredentials(std::shared_ptr<CredentialProvider> inner) : inner_(std::move(inner)) {}
@@ -178,8 +178,8 @@ class KubesimTest : public ::testing::Test {
     return sim_.Serve(request);
   }
 
-  // How many requests kubesim answered while `action` ran. Requests answered by an injected
-  // fault are not counted by kubesim; CountingCredentials counts those on the client side.
+  // How many requests kubesim answered while `action` ran, including those it answered with
+  // an injected fault.
   std::uint64_t RequestsDuring(const std::function<void()>& action) const {
     const auto before = sim_.request_count();
     action();

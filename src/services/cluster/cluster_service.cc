@@ -101,7 +101,10 @@ ClusterService::ClusterService(kube::Config config, ClusterOptions options)
   };
   crds_ = add("customresourcedefinitions", {.resource = kube::kCustomResourceDefinitions});
   nodes_ = add("nodes", {.resource = kube::kNodes});
-  pods_ = add("pods", {.resource = kube::kPods});
+  // Pods are the largest cache and are read only when a derived result is recomputed (the
+  // deployment status cache, the GPU capacity cache), so they are kept as JSON text: about
+  // 1.4x their JSON size instead of about 4x (docs/performance.md).
+  pods_ = add("pods", {.resource = kube::kPods, .storage = kube::ObjectStorage::kJsonText});
   events_ = add("events", {.resource = kube::kEvents});
   pvcs_ = add("persistentvolumeclaims", {.resource = kPersistentVolumeClaims});
   settings_ = add("settings", {.resource = kube::kConfigMaps,
@@ -128,6 +131,10 @@ ClusterService::ClusterService(kube::Config config, ClusterOptions options)
 }
 
 ClusterService::~ClusterService() { Stop(); }
+
+common::Result<std::shared_ptr<const GpuCapacityCache::Snapshot>> ClusterService::GpuCapacity() const {
+  return gpu_capacity_.Get(*nodes_, *pods_);
+}
 
 void ClusterService::Start() {
   if (started_.exchange(true)) return;

@@ -43,6 +43,7 @@
 #include "kube/client.h"
 #include "kube/config.h"
 #include "kube/informer.h"
+#include "services/cluster/gpu_capacity.h"
 
 namespace airunway::services::cluster {
 
@@ -100,6 +101,8 @@ class ClusterService {
   common::Result<std::vector<kube::ObjectPtr>> ProviderConfigs() const;
   common::Result<kube::ObjectPtr> ProviderConfig(std::string_view name) const;
   const kube::Informer& pods() const { return *pods_; }
+  // The GPU capacity from the node and pod caches, recomputed only after either changed.
+  common::Result<std::shared_ptr<const GpuCapacityCache::Snapshot>> GpuCapacity() const;
   const kube::Informer& nodes() const { return *nodes_; }
   const kube::Informer& events() const { return *events_; }
   const kube::Informer& pvcs() const { return *pvcs_; }
@@ -142,6 +145,7 @@ class ClusterService {
   kube::Informer* model_deployments_ = nullptr;
   kube::Informer* provider_configs_ = nullptr;
   kube::Informer* pods_ = nullptr;
+  mutable GpuCapacityCache gpu_capacity_;
   kube::Informer* nodes_ = nullptr;
   kube::Informer* events_ = nullptr;
   kube::Informer* crds_ = nullptr;

@@ -191,6 +191,22 @@ common::Result<GpuCapacity> ComputeGpuCapacity(const kube::Informer& nodes, cons
   return capacity;
 }
 
+common::Result<std::shared_ptr<const GpuCapacityCache::Snapshot>> GpuCapacityCache::Get(const kube::Informer& nodes,
+                                                                                      const kube::Informer& pods) {
+  std::lock_guard lock(mutex_);
+  const std::uint64_t node_revision = nodes.Revision();
+  const std::uint64_t pod_revision = pods.Revision();
+  if (snapshot_ && node_revision == node_revision_ && pod_revision == pod_revision_) return snapshot_;
+  auto snapshot = std::make_shared<Snapshot>();
+  auto computed = ComputeGpuCapacity(nodes, pods, &snapshot->nodes);
+  if (!computed) return computed.error();
+  snapshot->capacity = std::move(*computed);
+  snapshot_ = std::move(snapshot);
+  node_revision_ = node_revision;
+  pod_revision_ = pod_revision;
+  return snapshot_;
+}
+
 namespace {
 
 json::object Totals(const GpuCapacity& capacity) {

@@ -16,6 +16,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -65,6 +67,25 @@ GpuCapacity ComputeGpuCapacity(const std::vector<kube::ObjectPtr>& nodes, const 
 // caches' error (not synced) otherwise. `nodes_out` receives the node list when given.
 common::Result<GpuCapacity> ComputeGpuCapacity(const kube::Informer& nodes, const kube::Informer& pods,
                                                std::vector<kube::ObjectPtr>* nodes_out = nullptr);
+
+// The capacity of the current caches, kept until either cache changes (kube::Informer::Revision),
+// so a UI polling the capacity costs one comparison per poll; the revisions are read before
+// computing, so a change during the computation is picked up by the next call.
+// Thread-safety: Get is safe from any thread (one mutex; a recomputation holds it).
+class GpuCapacityCache {
+ public:
+  struct Snapshot {
+    GpuCapacity capacity;
+    std::vector<kube::ObjectPtr> nodes;  // every node, for the per-pool view
+  };
+  common::Result<std::shared_ptr<const Snapshot>> Get(const kube::Informer& nodes, const kube::Informer& pods);
+
+ private:
+  std::mutex mutex_;
+  std::uint64_t node_revision_ = 0;            // guarded by mutex_
+  std::uint64_t pod_revision_ = 0;             // guarded by mutex_
+  std::shared_ptr<const Snapshot> snapshot_;  // guarded by mutex_; null until the first Get
+};
 
 // ClusterGpuCapacity: {totalGpus, allocatedGpus, availableGpus, maxContiguousAvailable,
 // maxNodeGpuCapacity, gpuNodeCount, totalMemoryGb?, nodes:[NodeGpuInfo]}.
