@@ -109,7 +109,8 @@ struct Row {
   bench::LoadResult single; // one connection
   double build_us = 0;      // handler in-process, median
   std::size_t body_bytes = 0;
-  long rss_kib = 0;
+  long rss_kib = 0;            // before the load runs
+  long rss_after_load_kib = 0;
   bool sequential_only = false;  // no http_load runs (see SequentialMicros)
 };
 
@@ -294,6 +295,7 @@ int main(int argc, char** argv) {
       if (auto r = bench::RunHttpLoad(http_load, base + path, one)) row.single = *r;
       if (auto r = bench::RunHttpLoad(http_load, base + path, many)) row.load = *r;
     }
+    row.rss_after_load_kib = bench::ProcStatusKiB(server.pid(), "VmRSS");
     rows.push_back(row);
   };
   auto in_process_synced = [&](std::int64_t n) {
@@ -411,7 +413,7 @@ int main(int argc, char** argv) {
       MiB(static_cast<double>(rss_empty)), MiB(static_cast<double>(at_small.rss_kib)),
       MiB(static_cast<double>(at_large.rss_kib)));
   std::cout << fmt::format("  memory per node: {:.1f} KiB; server peak RSS (VmHWM) {:.1f} MiB\n",
-                           static_cast<double>(rows[3].rss_kib - at_large.rss_kib) / nodes,
+                           static_cast<double>(rows[3].rss_kib - at_large.rss_after_load_kib) / nodes,
                            MiB(static_cast<double>(peak_kib)));
   cluster->Stop();
   server.Stop();
