@@ -16,6 +16,7 @@
 
 #include "common/json.h"
 #include "common/time.h"
+#include "kubesim/yaml_json.h"
 
 namespace airunway::kubesim {
 namespace {
@@ -93,29 +94,6 @@ bool RuleAllows(const AuthorizationRule& rule, const UserInfo& user, const Autho
 }
 
 // ---- Policy parsing ------------------------------------------------------------------------
-
-// Every scalar becomes a string: the policy schema holds only strings, and this keeps "true"
-// or "1" usable as a name instead of a type error.
-boost::json::value YamlToJson(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Map: {
-      boost::json::object object;
-      for (const auto& entry : node) object[entry.first.Scalar()] = YamlToJson(entry.second);
-      return object;
-    }
-    case YAML::NodeType::Sequence: {
-      boost::json::array array;
-      for (const auto& item : node) array.push_back(YamlToJson(item));
-      return array;
-    }
-    case YAML::NodeType::Scalar:
-      return boost::json::value(node.Scalar());
-    case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined:
-      break;
-  }
-  return nullptr;
-}
 
 Result<std::vector<std::string>> StringList(const boost::json::value& value, const std::string& where) {
   const auto* array = value.if_array();
@@ -374,7 +352,9 @@ Result<AuthorizationPolicy> ParseAuthorizationPolicy(std::string_view yaml_or_js
   }
   // Walking the node tree can still throw on nodes yaml-cpp could not fully resolve.
   try {
-    return AuthorizationPolicyFromJson(YamlToJson(root));
+    // Every scalar a string: the policy schema holds only strings, and this keeps "true" or
+    // "1" usable as a name instead of a type error.
+    return AuthorizationPolicyFromJson(YamlNodeToJson(root, YamlScalars::kStrings));
   } catch (const YAML::Exception& e) {
     return MakeError(ErrorCode::kInvalid, fmt::format("authorization policy: {}", e.msg));
   }

@@ -1,4 +1,5 @@
 # schema part: patches (JSON, merge, strategic merge), CRD structural-schema validation,
-# defaulting and pruning, and server-side apply with managedFields.
-list(APPEND KUBESIM_SOURCES patch.cc structural_schema.cc server_side_apply.cc)
-list(APPEND KUBESIM_TESTS patch_test.cc structural_schema_test.cc server_side_apply_test.cc)
+# defaulting and pruning, server-side apply with managedFields, and the YAML-to-JSON
+# conversion that apply bodies, scenario files and policies share.
+list(APPEND KUBESIM_SOURCES patch.cc structural_schema.cc server_side_apply.cc yaml_json.cc)
+list(APPEND KUBESIM_TESTS patch_test.cc structural_schema_test.cc server_side_apply_test.cc yaml_json_test.cc)

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "kubesim/sim_objects.h"
+#include "kubesim/yaml_json.h"
 
 namespace airunway::kubesim {
 namespace {
@@ -29,52 +30,6 @@ constexpr BuiltinScenario kBuiltins[] = {
 };
 
 Error Invalid(std::string message) { return common::MakeError(ErrorCode::kInvalid, "scenario: " + std::move(message)); }
-
-bool IsPlainNull(const std::string& s) { return s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL"; }
-
-json::value ConvertScalar(const YAML::Node& node) {
-  const std::string& text = node.Scalar();
-  if (node.Tag() == "!") return json::value(text);  // quoted: always a string
-  if (IsPlainNull(text)) return nullptr;
-  if (text == "true" || text == "True" || text == "TRUE") return true;
-  if (text == "false" || text == "False" || text == "FALSE") return false;
-  static const std::regex kInt("[-+]?[0-9]+");
-  static const std::regex kFloat("[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?");
-  if (std::regex_match(text, kInt)) {
-    std::int64_t v = 0;
-    const char* begin = text.data() + (text[0] == '+' ? 1 : 0);
-    auto [end, ec] = std::from_chars(begin, text.data() + text.size(), v);
-    if (ec == std::errc() && end == text.data() + text.size()) return v;
-  }
-  if (std::regex_match(text, kFloat)) {
-    try {
-      return std::stod(text);
-    } catch (const std::exception&) {
-    }
-  }
-  return json::value(text);
-}
-
-json::value Convert(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined:
-      return nullptr;
-    case YAML::NodeType::Scalar:
-      return ConvertScalar(node);
-    case YAML::NodeType::Sequence: {
-      json::array out;
-      for (const auto& item : node) out.push_back(Convert(item));
-      return out;
-    }
-    case YAML::NodeType::Map: {
-      json::object out;
-      for (const auto& kv : node) out[kv.first.as<std::string>()] = Convert(kv.second);
-      return out;
-    }
-  }
-  return nullptr;
-}
 
 // ---- typed readers over the converted JSON, with the key path in every error ----
 
@@ -195,7 +150,7 @@ const Fault* Scenario::FindFault(FaultType type, std::string_view pod_ns, std::s
 common::Result<json::value> ScenarioYamlToJson(std::string_view yaml) {
   try {
     YAML::Node node = YAML::Load(std::string(yaml));
-    return Convert(node);
+    return YamlNodeToJson(node, YamlScalars::kTyped);
   } catch (const YAML::Exception& e) {
     return common::MakeError(ErrorCode::kInvalid, fmt::format("malformed YAML: {}", e.what()));
   }
@@ -204,7 +159,7 @@ common::Result<json::value> ScenarioYamlToJson(std::string_view yaml) {
 common::Result<Scenario> ParseScenario(std::string_view yaml) {
   std::vector<json::value> documents;
   try {
-    for (const YAML::Node& doc : YAML::LoadAll(std::string(yaml))) documents.push_back(Convert(doc));
+    for (const YAML::Node& doc : YAML::LoadAll(std::string(yaml))) documents.push_back(YamlNodeToJson(doc, YamlScalars::kTyped));
   } catch (const YAML::Exception& e) {
     return Invalid(fmt::format("malformed YAML: {}", e.what()));
   }
