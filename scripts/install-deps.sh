@@ -10,7 +10,6 @@ packages=(
   libcurl4-openssl-dev libssl-dev zlib1g-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libvalijson-dev
   openssl curl
   chromium
 )
