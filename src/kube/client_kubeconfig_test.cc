@@ -4,6 +4,22 @@
 // (LoadConfig with --kubeconfig, or $KUBECONFIG merging), and then used for real requests
 // over HTTPS. Tokens the fixtures carry are registered in kubesim under their own user
 // names, so each test can ask kubesim who the client is (a SelfSubjectReview).
+//
+// Fixture (credential kind)                        -> test
+//   token.yaml (CA data, token, context namespace)   TokenWithCaDataAndContextNamespace
+//   files.yaml (CA file, client cert/key files)      CaFileAndClientCertificateFiles
+//   cert-data.yaml (cert/key data, tls-server-name)  CertificateDataAndTlsServerName
+//   token-file.yaml (tokenFile, rotated)             TokenFileIsReadAgainWhenItRotates
+//   basic.yaml (username/password)                   BasicAuthIsRefusedClearly
+//   oidc.yaml (id-token, proxy-url)                  OidcIdTokenThroughTheKubeconfigsProxy
+//   exec.yaml `exec` (v1, insecure-skip-tls-verify)  ExecPluginV1WithInsecureSkipTlsVerify
+//   exec.yaml `missing` (v1beta1, installHint)       MissingExecPluginShowsItsInstallHint
+//   exec.yaml `failing`                              FailingExecPluginShowsItsError
+//   exec-refresh.yaml `expiring` (v1beta1)           ExpiredExecCredentialIsRenewedBeforeTheNextRequest
+//   exec-refresh.yaml `revoked` (v1, 401)            RejectedExecCredentialIsRefreshedAfter401
+//   merge-a.yaml + merge-b.yaml ($KUBECONFIG)        KubeconfigVariableMergesFirstWins
+//   partly-broken.yaml                               GoodContextWorksBesideBrokenOnes
+//   in-cluster service account                       InClusterServiceAccount
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
