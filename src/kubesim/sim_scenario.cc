@@ -1,6 +1,7 @@
 #include "kubesim/sim_scenario.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -167,6 +168,17 @@ common::Result<Scenario> ParseScenario(std::string_view yaml) {
   if (documents.empty() || documents[0].is_null()) return scenario;
   if (!documents[0].is_object()) return Invalid("expected a mapping at the top level");
   const json::object& root = documents[0].get_object();
+  // A misspelt section would otherwise be ignored without a word, and the cluster would
+  // quietly lack it.
+  static constexpr std::string_view kRootKeys[] = {"name",    "description", "timing", "nodePools",
+                                                   "faults",  "warmStart",   "objects", "podSets",
+                                                   "users",   "authorization", "apiFaults"};
+  for (const auto& [key, value] : root) {
+    if (std::find(std::begin(kRootKeys), std::end(kRootKeys), std::string_view(key)) == std::end(kRootKeys)) {
+      return Invalid(fmt::format("unknown top-level key \"{}\"; the keys are: {}", std::string_view(key),
+                                 fmt::join(kRootKeys, ", ")));
+    }
+  }
   Reader r;
   scenario.name = r.Text(root, "name", "");
   scenario.description = r.Text(root, "description", "");

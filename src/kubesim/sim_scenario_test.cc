@@ -144,6 +144,14 @@ faults:
   EXPECT_FALSE(ParseScenario("a: [\n"));
 }
 
+TEST(SimScenarioTest, UnknownTopLevelKeyIsRefusedByName) {
+  auto parsed = ParseScenario("name: typo\nnodepools:\n- name: gpu\n");
+  ASSERT_FALSE(parsed);
+  EXPECT_NE(parsed.error().message.find("unknown top-level key \"nodepools\""), std::string::npos)
+      << parsed.error().message;
+  EXPECT_NE(parsed.error().message.find("nodePools"), std::string::npos);
+}
+
 TEST(SimScenarioTest, LoadsFromAFileAndNamesUnknownScenarios) {
   std::string path = ::testing::TempDir() + "/sim_scenario_test.yaml";
   {
