@@ -260,6 +260,33 @@ TEST_F(SimClusterTest, UnschedulableGpuPodGetsTheRealMessageAndRunsOnceANodeIsAd
   EXPECT_EQ(Str(*Obj(*Get(res_.pods, "big"), "spec"), "nodeName"), "huge-000000");
 }
 
+// The scheduler keeps each node's usage from store events: what it bound itself counts at
+// once, and a deleted pod gives its GPUs back to the pod that was waiting for them.
+TEST_F(SimClusterTest, SchedulerCountsBoundPodsAndReusesFreedRoom) {
+  auto gpu_pod = [&](const std::string& name) {
+    Create(res_.pods, R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":")" + name + R"("},
+      "spec":{"containers":[{"name":"c","image":"busybox","resources":{"limits":{"nvidia.com/gpu":"8"}}}]}})");
+  };
+  auto node_of = [&](const std::string& name) { return Str(*Obj(*Get(res_.pods, name), "spec"), "nodeName"); };
+  gpu_pod("first");
+  gpu_pod("second");
+  ASSERT_TRUE(waiter_.Wait([&] { return !node_of("first").empty() && !node_of("second").empty(); }));
+  EXPECT_NE(node_of("first"), node_of("second"));  // eight GPUs each: one node apiece
+
+  gpu_pod("third");
+  ASSERT_TRUE(waiter_.Wait([&] {
+    const json::object* c = Condition(*Get(res_.pods, "third"), "PodScheduled");
+    return c && Str(*c, "status") == "False";
+  }));
+  EXPECT_EQ(Str(*Condition(*Get(res_.pods, "third"), "PodScheduled"), "message"),
+            "0/3 nodes are available: 1 node(s) had untolerated taint {nvidia.com/gpu: present}, 2 Insufficient "
+            "nvidia.com/gpu.");
+
+  const std::string freed = node_of("first");
+  ASSERT_TRUE(IsOk(store_.Delete(res_.pods, "default", "first")));
+  ASSERT_TRUE(waiter_.Wait([&] { return node_of("third") == freed; }));
+}
+
 TEST_F(SimClusterTest, TaintedNodeAcceptsPodsThatTolerateIt) {
   // Both A100 nodes are full, so only the tainted H100 node has room.
   for (int i = 0; i < 2; ++i) {

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <set>
+#include <unordered_map>
 
 namespace airunway::kubesim {
 namespace {
@@ -195,23 +197,35 @@ std::map<std::string, Quantity> PodRequests(const json::object& pod) {
   return sum;
 }
 
-ScheduleDecision SchedulePod(const json::object& pod, const std::vector<ObjectPtr>& nodes,
-                             const std::vector<ObjectPtr>& pods) {
-  static const json::object kEmpty;
-  const json::object* spec_ptr = Obj(pod, "spec");
-  const json::object& spec = spec_ptr ? *spec_ptr : kEmpty;
-  const std::map<std::string, Quantity> requests = PodRequests(pod);
-
-  // What is already bound, per node.
-  std::map<std::string, std::map<std::string, Quantity>> used;
-  std::map<std::string, int> pod_count;
+ClusterUsage UsageOf(const std::vector<ObjectPtr>& pods, std::string_view except_uid) {
+  ClusterUsage usage;
   for (const ObjectPtr& p : pods) {
     const json::object* ps = Obj(*p, "spec");
     std::string node = ps ? Str(*ps, "nodeName") : std::string();
-    if (node.empty() || !PodActive(*p) || Uid(*p) == Uid(pod)) continue;
-    for (const auto& [k, q] : PodRequests(*p)) used[node][k] = used[node][k] + q;
-    ++pod_count[node];
+    if (node.empty() || !PodActive(*p) || (!except_uid.empty() && Uid(*p) == except_uid)) continue;
+    NodeUsage& on_node = usage[node];
+    for (const auto& [k, q] : PodRequests(*p)) on_node.requested[k] = on_node.requested[k] + q;
+    ++on_node.pods;
   }
+  return usage;
+}
+
+ScheduleDecision SchedulePod(const json::object& pod, const std::vector<ObjectPtr>& nodes,
+                             const std::vector<ObjectPtr>& pods) {
+  return SchedulePodWithUsage(pod, nodes, UsageOf(pods, Uid(pod)));
+}
+
+ScheduleDecision SchedulePodWithUsage(const json::object& pod, const std::vector<ObjectPtr>& nodes,
+                                      const ClusterUsage& usage) {
+  static const json::object kEmpty;
+  static const NodeUsage kUnused;
+  const json::object* spec_ptr = Obj(pod, "spec");
+  const json::object& spec = spec_ptr ? *spec_ptr : kEmpty;
+  const std::map<std::string, Quantity> requests = PodRequests(pod);
+  auto usage_of = [&](const std::string& node) -> const NodeUsage& {
+    auto it = usage.find(node);
+    return it == usage.end() ? kUnused : it->second;
+  };
 
   std::map<std::string, int> reasons;
   std::string best;
@@ -243,16 +257,19 @@ ScheduleDecision SchedulePod(const json::object& pod, const std::vector<ObjectPt
       continue;
     }
     const std::map<std::string, Quantity> alloc = Allocatable(node);
+    const NodeUsage& used = usage_of(name);
     std::vector<std::string> insufficient;
     auto pods_alloc = alloc.find("pods");
-    if (pods_alloc != alloc.end() && pod_count[name] + 1 > pods_alloc->second.CeilValue()) {
+    if (pods_alloc != alloc.end() && used.pods + 1 > pods_alloc->second.CeilValue()) {
       insufficient.push_back("Too many pods");
     }
     std::vector<std::pair<int, std::string>> missing;
     for (const auto& [resource, want] : requests) {
       if (want.milli <= 0) continue;
       auto have = alloc.find(resource);
-      Quantity free = have == alloc.end() ? Quantity{} : have->second - used[name][resource];
+      auto taken = used.requested.find(resource);
+      Quantity free = have == alloc.end() ? Quantity{}
+                                          : have->second - (taken == used.requested.end() ? Quantity{} : taken->second);
       if (want > free) missing.emplace_back(ResourceOrder(resource), "Insufficient " + resource);
     }
     std::stable_sort(missing.begin(), missing.end(),
@@ -262,9 +279,9 @@ ScheduleDecision SchedulePod(const json::object& pod, const std::vector<ObjectPt
       for (const std::string& r : insufficient) ++reasons[r];
       continue;
     }
-    if (best.empty() || pod_count[name] < best_pods || (pod_count[name] == best_pods && name < best)) {
+    if (best.empty() || used.pods < best_pods || (used.pods == best_pods && name < best)) {
       best = name;
-      best_pods = pod_count[name];
+      best_pods = used.pods;
     }
   }
   if (!best.empty()) return {best, ""};
@@ -311,6 +328,10 @@ class Scheduler final : public SimController {
     if (!r.group.empty() || r.resource != "pods") return;
     const json::object& pod = *event.object;
     const std::string key = ObjectKeyOf(Namespace(pod), Name(pod));
+    {
+      std::lock_guard lock(mu_);
+      Account(key, ContributionOf(pod, event.type == WatchEventType::kDeleted));
+    }
     if (event.type == WatchEventType::kDeleted || !PodActive(pod)) {
       // A pod that leaves a node frees room for the pods waiting.
       const json::object* spec = Obj(pod, "spec");
@@ -325,9 +346,15 @@ class Scheduler final : public SimController {
   }
 
   void Resync() override {
+    {
+      std::lock_guard lock(mu_);
+      rebuilding_ = true;  // deletes seen from now on leave tombstones until the list is in
+    }
     auto pods = ctx_.store.List(ctx_.res.pods, "");
     if (!IsOk(pods)) return;
-    for (const ObjectPtr& p : std::get<ListResult>(pods).items) {
+    const ListResult& listed = std::get<ListResult>(pods);
+    RebuildUsage(listed);
+    for (const ObjectPtr& p : listed.items) {
       if (SchedulerOwns(*p)) Enqueue(ObjectKeyOf(Namespace(*p), Name(*p)));
     }
   }
@@ -342,10 +369,13 @@ class Scheduler final : public SimController {
     }
     ObjectPtr pod = std::get<ObjectPtr>(got);
     auto nodes = ctx_.store.List(ctx_.res.nodes, "");
-    auto pods = ctx_.store.List(ctx_.res.pods, "");
-    if (!IsOk(nodes) || !IsOk(pods)) return;
-    ScheduleDecision decision =
-        SchedulePod(*pod, std::get<ListResult>(nodes).items, std::get<ListResult>(pods).items);
+    if (!IsOk(nodes)) return;
+    ScheduleDecision decision;
+    {
+      // The pod being placed is unbound, so the usage holds nothing of it.
+      std::lock_guard lock(mu_);
+      decision = SchedulePodWithUsage(*pod, std::get<ListResult>(nodes).items, usage_);
+    }
     const std::string uid = Uid(*pod);
     const std::string now = NowRfc3339();
     if (decision.node.empty()) {
@@ -399,6 +429,86 @@ class Scheduler final : public SimController {
   }
 
  private:
+  // What one pod takes from its node, as of a resource version. Only a bound, non-terminal pod
+  // takes anything; a deleted pod is a tombstone while the usage is being rebuilt.
+  struct Contribution {
+    std::uint64_t version = 0;
+    std::string node;  // empty: takes nothing
+    std::map<std::string, Quantity> requests;
+    bool deleted = false;
+  };
+
+  static std::uint64_t VersionOf(const json::object& object) {
+    const json::object* metadata = Obj(object, "metadata");
+    std::string text = metadata ? Str(*metadata, "resourceVersion") : std::string();
+    std::uint64_t version = 0;
+    std::from_chars(text.data(), text.data() + text.size(), version);
+    return version;
+  }
+
+  static Contribution ContributionOf(const json::object& pod, bool deleted) {
+    Contribution c;
+    c.version = VersionOf(pod);
+    c.deleted = deleted;
+    const json::object* spec = Obj(pod, "spec");
+    std::string node = spec ? Str(*spec, "nodeName") : std::string();
+    if (!deleted && !node.empty() && PodActive(pod)) {
+      c.node = std::move(node);
+      c.requests = PodRequests(pod);
+    }
+    return c;
+  }
+
+  // Replaces the pod's contribution unless what is recorded is as new or newer (a list taken
+  // before an event must not undo it). Caller holds mu_.
+  void Account(const std::string& key, Contribution next) {
+    auto it = contributions_.find(key);
+    if (it != contributions_.end()) {
+      if (it->second.version >= next.version && next.version != 0) return;
+      Take(it->second, -1);
+    }
+    Take(next, +1);
+    if (next.deleted && !rebuilding_) {
+      if (it != contributions_.end()) contributions_.erase(it);
+      return;
+    }
+    contributions_.insert_or_assign(key, std::move(next));
+  }
+
+  void Take(const Contribution& c, int sign) {
+    if (c.node.empty()) return;
+    NodeUsage& on_node = usage_[c.node];
+    for (const auto& [resource, q] : c.requests) {
+      on_node.requested[resource] = sign > 0 ? on_node.requested[resource] + q : on_node.requested[resource] - q;
+    }
+    on_node.pods += sign;
+  }
+
+  // From a pod list: every listed pod is accounted (older events are superseded, newer ones
+  // kept); pods recorded at or before the list's version but absent from it are gone.
+  void RebuildUsage(const ListResult& listed) {
+    std::lock_guard lock(mu_);
+    std::uint64_t list_version = 0;
+    std::from_chars(listed.resource_version.data(), listed.resource_version.data() + listed.resource_version.size(),
+                    list_version);
+    std::set<std::string> seen;
+    for (const ObjectPtr& p : listed.items) {
+      std::string key = ObjectKeyOf(Namespace(*p), Name(*p));
+      Account(key, ContributionOf(*p, false));
+      seen.insert(std::move(key));
+    }
+    for (auto it = contributions_.begin(); it != contributions_.end();) {
+      bool gone = !seen.contains(it->first) && it->second.version <= list_version;
+      if (gone || it->second.deleted) {
+        Take(it->second, -1);
+        it = contributions_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    rebuilding_ = false;
+  }
+
   // Under the store lock (from OnChange): queue only.
   void RetryUnschedulable() {
     std::lock_guard lock(mu_);
@@ -407,7 +517,10 @@ class Scheduler final : public SimController {
 
   SimContext& ctx_;
   std::mutex mu_;
-  std::set<std::string> unschedulable_;  // guarded by mu_
+  std::set<std::string> unschedulable_;                         // guarded by mu_
+  std::unordered_map<std::string, Contribution> contributions_;  // by pod key; guarded by mu_
+  ClusterUsage usage_;                                           // guarded by mu_
+  bool rebuilding_ = false;                                      // guarded by mu_
 };
 
 }  // namespace
