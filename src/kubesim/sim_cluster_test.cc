@@ -3,6 +3,8 @@
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <condition_variable>
 #include <functional>
 
@@ -407,6 +409,51 @@ TEST_F(SimClusterTest, StatefulSetCreatesOrderedPodsAndJobRunsToCompletion) {
     return c && Str(*c, "status") == "True";
   }));
   EXPECT_EQ(StatusInt(Get(res_.jobs, "once"), "succeeded"), 2);
+}
+
+TEST_F(SimClusterTest, StatefulSetScalesDownFromTheHighestOrdinal) {
+  Create(res_.statefulsets, R"({"apiVersion":"apps/v1","kind":"StatefulSet","metadata":{"name":"db"},
+    "spec":{"replicas":3,"serviceName":"db","selector":{"matchLabels":{"app":"db"}},
+      "template":{"metadata":{"labels":{"app":"db"}},"spec":{"containers":[{"name":"c","image":"x"}]}}}})");
+  ASSERT_TRUE(waiter_.Wait([&] { return StatusInt(Get(res_.statefulsets, "db"), "readyReplicas") == 3; }));
+  auto scaled = store_.Mutate(res_.statefulsets, "default", "db", [](const json::object& current) -> ApiResult<json::object> {
+    json::object next = current;
+    next["spec"].as_object()["replicas"] = 1;
+    return next;
+  });
+  ASSERT_TRUE(IsOk(scaled));
+  ASSERT_TRUE(waiter_.Wait([&] { return Get(res_.pods, "db-1") == nullptr && Get(res_.pods, "db-2") == nullptr; }));
+  EXPECT_NE(Get(res_.pods, "db-0"), nullptr);
+  ASSERT_TRUE(waiter_.Wait([&] { return StatusInt(Get(res_.statefulsets, "db"), "replicas") == 1; }));
+  auto reasons = EventReasons("db");
+  EXPECT_GE(std::count(reasons.begin(), reasons.end(), "SuccessfulDelete"), 2);
+}
+
+TEST_F(SimClusterTest, DaemonSetFollowsNodesComingAndGoing) {
+  Create(res_.daemonsets, R"({"apiVersion":"apps/v1","kind":"DaemonSet","metadata":{"name":"agent"},
+    "spec":{"selector":{"matchLabels":{"app":"agent"}},
+      "template":{"metadata":{"labels":{"app":"agent"}},"spec":{"containers":[{"name":"c","image":"x"}]}}}})");
+  auto nodes_with_agent = [&] {
+    std::set<std::string> nodes;
+    for (const ObjectPtr& pod : List(res_.pods, "app=agent")) {
+      if (!BeingDeleted(*pod)) nodes.insert(Str(*Obj(*pod, "spec"), "nodeName"));
+    }
+    return nodes;
+  };
+  // The two A100 nodes; the H100 node's GPU taint is not tolerated.
+  ASSERT_TRUE(waiter_.Wait([&] { return nodes_with_agent() == std::set<std::string>{"a100-000000", "a100-000001"}; }))
+      << ::testing::PrintToString(nodes_with_agent());
+
+  NodePool cpu;
+  cpu.name = "cpu";
+  cpu.name_prefix = "cpu-";
+  ASSERT_TRUE(IsOk(cluster_->AddNode(cpu, 0)));
+  ASSERT_TRUE(waiter_.Wait([&] { return nodes_with_agent().contains("cpu-000000"); }));
+
+  ASSERT_TRUE(IsOk(store_.Delete(res_.nodes, "", "a100-000001")));
+  ASSERT_TRUE(waiter_.Wait([&] {
+    return nodes_with_agent() == std::set<std::string>{"a100-000000", "cpu-000000"};
+  })) << ::testing::PrintToString(nodes_with_agent());
 }
 
 TEST_F(SimClusterTest, ControllersCanBeSwitchedOff) {
