@@ -25,11 +25,6 @@ using Issues = std::vector<json::object>;
 
 namespace {
 
-std::string_view Str(const json::object& object, std::initializer_list<std::string_view> path) {
-  const auto* value = common::FindPath(object, path);
-  return value != nullptr && value->is_string() ? std::string_view(value->as_string()) : std::string_view();
-}
-
 // The `namespace` query parameter (validated), or the configured default namespace.
 std::string NamespaceOf(const http::Request& request, const ClusterApi& api, Issues& issues) {
   auto given = request.Query("namespace");
@@ -73,10 +68,10 @@ std::optional<Prepared> Prepare(const http::Request& request, const ClusterApi& 
     failure = ValidationFailed(issues);
     return std::nullopt;
   }
-  std::string ns(Str(config, {"namespace"}));
+  std::string ns(common::StringAt(config, {"namespace"}));
   if (ns.empty()) ns = api.cluster->DefaultNamespace();
   dep::ResolveKaitoImage(config);
-  std::string provider(Str(config, {"provider"}));
+  std::string provider(common::StringAt(config, {"provider"}));
   if (!provider.empty()) {
     auto found = api.cluster->ProviderConfig(provider);
     if (!found) {
@@ -104,9 +99,9 @@ std::optional<int> IntAt(const json::object& object, std::initializer_list<std::
 // An unknown capacity (caches not synced) gives no warnings rather than wrong ones.
 std::vector<std::string> GpuFitWarnings(const ClusterApi& api, const json::object& config) {
   catalog::GpuDemand demand;
-  if (Str(config, {"computeType"}) == "cpu") {
+  if (common::StringAt(config, {"computeType"}) == "cpu") {
     demand = catalog::CpuDemand();
-  } else if (Str(config, {"mode"}) == "disaggregated") {
+  } else if (common::StringAt(config, {"mode"}) == "disaggregated") {
     demand = catalog::DisaggregatedDemand(IntAt(config, {"prefillReplicas"}), IntAt(config, {"prefillGpus"}),
                                           IntAt(config, {"decodeReplicas"}), IntAt(config, {"decodeGpus"}));
   } else {
@@ -121,7 +116,7 @@ std::vector<std::string> GpuFitWarnings(const ClusterApi& api, const json::objec
   const auto* capacity = &(*snapshot)->capacity;
   int model_min_gpus = 1;
   if (api.catalog) {
-    if (const auto* entry = api.catalog->Find(Str(config, {"modelId"}))) {
+    if (const auto* entry = api.catalog->Find(common::StringAt(config, {"modelId"}))) {
       model_min_gpus = IntAt(*entry, {"minGpus"}).value_or(1);
     }
   }
@@ -193,7 +188,7 @@ void RegisterDeploymentRoutes(http::Router& router, const ClusterApi& api) {
     if (!created) co_return http::Response::Error(created.error());
     if (!*created) co_return KubeFailure("Failed to create deployment", created->error());
     json::object body{{"message", "Deployment created successfully"},
-                      {"name", Str(prepared->config, {"name"})},
+                      {"name", common::StringAt(prepared->config, {"name"})},
                       {"namespace", prepared->ns}};
     if (!warnings.empty()) body["warnings"] = json::array(warnings.begin(), warnings.end());
     co_return http::Response::Json(201, std::move(body));
@@ -225,14 +220,14 @@ void RegisterDeploymentRoutes(http::Router& router, const ClusterApi& api) {
     if (!pvcs) return http::Response::Error(pvcs.error());
     json::array out;
     for (const auto& pvc : *pvcs) {
-      std::string_view name = Str(*pvc, {"metadata", "name"});
+      std::string_view name = common::StringAt(*pvc, {"metadata", "name"});
       if (name.empty()) continue;
-      std::string_view phase = Str(*pvc, {"status", "phase"});
-      std::string_view capacity = Str(*pvc, {"status", "capacity", "storage"});
-      if (capacity.empty()) capacity = Str(*pvc, {"spec", "resources", "requests", "storage"});
+      std::string_view phase = common::StringAt(*pvc, {"status", "phase"});
+      std::string_view capacity = common::StringAt(*pvc, {"status", "capacity", "storage"});
+      if (capacity.empty()) capacity = common::StringAt(*pvc, {"spec", "resources", "requests", "storage"});
       out.push_back(json::object{{"name", name},
                                  {"status", phase.empty() ? "Unknown" : phase},
-                                 {"storageClass", Str(*pvc, {"spec", "storageClassName"})},
+                                 {"storageClass", common::StringAt(*pvc, {"spec", "storageClassName"})},
                                  {"capacity", capacity}});
     }
     return http::Response::Json(200, json::object{{"pvcs", std::move(out)}});
@@ -303,8 +298,8 @@ void RegisterDeploymentRoutes(http::Router& router, const ClusterApi& api) {
     auto md = find(request, out, "Deployment not found");
     if (!md) return out;
     json::array pods;
-    for (const auto& pod : dep::DiscoverPods(api.cluster->pods(), Str(*md, {"metadata", "namespace"}),
-                                             Str(*md, {"metadata", "name"}))) {
+    for (const auto& pod : dep::DiscoverPods(api.cluster->pods(), common::StringAt(*md, {"metadata", "namespace"}),
+                                             common::StringAt(*md, {"metadata", "name"}))) {
       pods.push_back(dep::PodStatusOf(*pod));
     }
     return http::Response::Json(200, json::object{{"pods", std::move(pods)}});
@@ -314,20 +309,20 @@ void RegisterDeploymentRoutes(http::Router& router, const ClusterApi& api) {
     http::Response out;
     auto md = find(request, out, "Deployment not found");
     if (!md) return out;
-    std::string ns(Str(*md, {"metadata", "namespace"}));
+    std::string ns(common::StringAt(*md, {"metadata", "namespace"}));
     kube::ObjectPtr pending;
-    for (const auto& pod : dep::DiscoverPods(api.cluster->pods(), ns, Str(*md, {"metadata", "name"}))) {
-      if (Str(*pod, {"status", "phase"}) == "Pending") {
+    for (const auto& pod : dep::DiscoverPods(api.cluster->pods(), ns, common::StringAt(*md, {"metadata", "name"}))) {
+      if (common::StringAt(*pod, {"status", "phase"}) == "Pending") {
         pending = pod;
         break;
       }
     }
     if (!pending) return http::Response::Json(200, json::object{{"reasons", json::array{}}});
-    std::string_view pod_name = Str(*pending, {"metadata", "name"});
+    std::string_view pod_name = common::StringAt(*pending, {"metadata", "name"});
     std::vector<kube::ObjectPtr> events;
     if (auto listed = api.cluster->events().List(ns)) {
       for (const auto& event : *listed) {
-        if (Str(*event, {"involvedObject", "name"}) == pod_name) events.push_back(event);
+        if (common::StringAt(*event, {"involvedObject", "name"}) == pod_name) events.push_back(event);
       }
     }
     return http::Response::Json(200, json::object{{"reasons", dep::PendingReasons(events)}});
@@ -341,8 +336,8 @@ void RegisterDeploymentRoutes(http::Router& router, const ClusterApi& api) {
     Issues issues;
     auto tail = dep::IntQuery(request.Query("tailLines"), "tailLines", 1, 10'000, issues);
     if (!issues.empty()) co_return ValidationFailed(issues);
-    std::string ns(Str(*md, {"metadata", "namespace"}));
-    std::string name(Str(*md, {"metadata", "name"}));
+    std::string ns(common::StringAt(*md, {"metadata", "namespace"}));
+    std::string name(common::StringAt(*md, {"metadata", "name"}));
     auto pods = dep::DiscoverPods(api.cluster->pods(), ns, name);
     if (pods.empty()) {
       co_return http::Response::Json(
@@ -352,14 +347,14 @@ void RegisterDeploymentRoutes(http::Router& router, const ClusterApi& api) {
     kube::ObjectPtr pod = pods.front();
     if (!pod_name.empty()) {
       auto it = std::find_if(pods.begin(), pods.end(),
-                             [&](const kube::ObjectPtr& p) { return Str(*p, {"metadata", "name"}) == pod_name; });
+                             [&](const kube::ObjectPtr& p) { return common::StringAt(*p, {"metadata", "name"}) == pod_name; });
       if (it == pods.end()) {
         co_return ErrorResponse(ErrorCode::kBadRequest,
                                 fmt::format("Pod '{}' is not part of deployment '{}'", pod_name, name));
       }
       pod = *it;
     }
-    pod_name = std::string(Str(*pod, {"metadata", "name"}));
+    pod_name = std::string(common::StringAt(*pod, {"metadata", "name"}));
     auto requested_container = request.Query("container");
     kube::LogOptions options;
     options.container = requested_container && !requested_container->empty() ? std::string(*requested_container)

@@ -110,4 +110,9 @@ const boost::json::value* FindPath(const boost::json::object& root,
   return current;
 }
 
+std::string_view StringAt(const boost::json::object& root, std::initializer_list<std::string_view> path) {
+  const auto* value = FindPath(root, path);
+  return value != nullptr && value->is_string() ? std::string_view(value->get_string()) : std::string_view();
+}
+
 }  // namespace airunway::common

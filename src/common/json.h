@@ -36,5 +36,8 @@ const boost::json::value* FindPath(const boost::json::value& root,
 // temporary value and the result would dangle).
 const boost::json::value* FindPath(const boost::json::object& root,
                                    std::initializer_list<std::string_view> path);
+// The string at `path`, or "" when any step is missing or the value is not a string. The view
+// points into `root`.
+std::string_view StringAt(const boost::json::object& root, std::initializer_list<std::string_view> path);
 
 }  // namespace airunway::common

@@ -28,6 +28,17 @@ TEST(JsonTest, FindPathOnAnObjectPointsIntoThatObject) {
   EXPECT_EQ(FindPath(object, {}), nullptr);
 }
 
+TEST(JsonTest, StringAtFollowsAPathOrAnswersEmpty) {
+  auto parsed = ParseJson(R"({"metadata":{"name":"pod-1","generation":2},"kind":"Pod"})");
+  ASSERT_TRUE(parsed);
+  const boost::json::object& object = parsed->as_object();
+  EXPECT_EQ(StringAt(object, {"metadata", "name"}), "pod-1");
+  EXPECT_EQ(StringAt(object, {"kind"}), "Pod");
+  EXPECT_EQ(StringAt(object, {"metadata", "generation"}), "");  // not a string
+  EXPECT_EQ(StringAt(object, {"metadata", "missing"}), "");
+  EXPECT_EQ(StringAt(object, {"kind", "deeper"}), "");  // through a non-object
+}
+
 TEST(JsonTest, MalformedJsonSaysWhereItBroke) {
   auto value = ParseJson("{\n  \"a\": 1,\n  \"b\" 2\n}");
   ASSERT_FALSE(value);

@@ -15,11 +15,6 @@ namespace json = boost::json;
 
 namespace {
 
-std::string_view Str(const json::object& object, std::initializer_list<std::string_view> path) {
-  const auto* value = common::FindPath(object, path);
-  return value != nullptr && value->is_string() ? std::string_view(value->as_string()) : std::string_view();
-}
-
 std::optional<std::int64_t> IntAt(const json::object& object, std::initializer_list<std::string_view> path) {
   const auto* value = common::FindPath(object, path);
   if (value == nullptr) return std::nullopt;
@@ -49,8 +44,8 @@ constexpr std::string_view kFailureReasons[] = {"CrashLoopBackOff", "CreateConta
 
 std::vector<kube::ObjectPtr> DiscoverPods(const kube::Informer& pods, std::string_view ns, std::string_view name) {
   std::map<std::string, kube::ObjectPtr> found;
-  auto in_namespace = [&](const kube::ObjectPtr& pod) { return Str(*pod, {"metadata", "namespace"}) == ns; };
-  auto add = [&](const kube::ObjectPtr& pod) { found.emplace(std::string(Str(*pod, {"metadata", "name"})), pod); };
+  auto in_namespace = [&](const kube::ObjectPtr& pod) { return common::StringAt(*pod, {"metadata", "namespace"}) == ns; };
+  auto add = [&](const kube::ObjectPtr& pod) { found.emplace(std::string(common::StringAt(*pod, {"metadata", "name"})), pod); };
   for (std::string_view key : {"app.kubernetes.io/instance", "airunway.ai/deployment", "airunway.ai/model-deployment",
                                "nvidia.com/dynamo-graph-deployment-name", "kaito.sh/workspace"}) {
     auto matched = pods.ByIndex(kube::IndexKind::kLabel, std::string(key) + "=" + std::string(name));
@@ -88,9 +83,9 @@ std::vector<kube::ObjectPtr> DiscoverPods(const kube::Informer& pods, std::strin
 
 json::object PodStatusOf(const json::object& pod) {
   json::object out;
-  std::string_view name = Str(pod, {"metadata", "name"});
+  std::string_view name = common::StringAt(pod, {"metadata", "name"});
   out["name"] = name.empty() ? "unknown" : name;
-  std::string_view phase = Str(pod, {"status", "phase"});
+  std::string_view phase = common::StringAt(pod, {"status", "phase"});
   out["phase"] = phase.empty() ? "Unknown" : phase;
   const auto* statuses = ArrayAt(pod, {"status", "containerStatuses"});
   const auto* init_statuses = ArrayAt(pod, {"status", "initContainerStatuses"});
@@ -110,7 +105,7 @@ json::object PodStatusOf(const json::object& pod) {
   }
   out["ready"] = ready;
   out["restarts"] = restarts;
-  std::string_view node = Str(pod, {"spec", "nodeName"});
+  std::string_view node = common::StringAt(pod, {"spec", "nodeName"});
   if (!node.empty()) out["node"] = node;
   // Container names (an addition to the reference's shape) so a client can pick the logs of
   // one container without fetching the pod.
@@ -137,11 +132,11 @@ json::object PodStatusOf(const json::object& pod) {
   };
   const json::object* state = find_state("waiting");
   if (state == nullptr) state = find_state("terminated");
-  std::string_view reason = state != nullptr ? Str(*state, {"reason"}) : std::string_view();
-  std::string_view message = state != nullptr ? Str(*state, {"message"}) : std::string_view();
+  std::string_view reason = state != nullptr ? common::StringAt(*state, {"reason"}) : std::string_view();
+  std::string_view message = state != nullptr ? common::StringAt(*state, {"message"}) : std::string_view();
   if (state == nullptr) {
-    reason = Str(pod, {"status", "reason"});
-    message = Str(pod, {"status", "message"});
+    reason = common::StringAt(pod, {"status", "reason"});
+    message = common::StringAt(pod, {"status", "message"});
   }
   if (!reason.empty()) out["reason"] = reason;
   if (!message.empty()) out["message"] = message;
@@ -149,7 +144,7 @@ json::object PodStatusOf(const json::object& pod) {
 }
 
 json::object DeploymentStatusOf(const json::object& md, const std::vector<json::object>& pods) {
-  std::string_view mode = Str(md, {"spec", "serving", "mode"});
+  std::string_view mode = common::StringAt(md, {"spec", "serving", "mode"});
   if (mode.empty()) mode = "aggregated";
   bool any_ready = false, all_ready = !pods.empty();
   for (const auto& pod : pods) {
@@ -160,7 +155,7 @@ json::object DeploymentStatusOf(const json::object& md, const std::vector<json::
   bool ready_condition = false;
   if (const auto* conditions = ArrayAt(md, {"status", "conditions"})) {
     for (const auto& c : *conditions) {
-      if (c.is_object() && Str(c.as_object(), {"type"}) == "Ready" && Str(c.as_object(), {"status"}) == "True") {
+      if (c.is_object() && common::StringAt(c.as_object(), {"type"}) == "Ready" && common::StringAt(c.as_object(), {"status"}) == "True") {
         ready_condition = true;
       }
     }
@@ -189,7 +184,7 @@ json::object DeploymentStatusOf(const json::object& md, const std::vector<json::
     ready = available = (ready_condition || all_ready) ? desired : 0;
   }
 
-  std::string_view status_phase = Str(md, {"status", "phase"});
+  std::string_view status_phase = common::StringAt(md, {"status", "phase"});
   std::string phase;
   bool failed_pod = false, running_or_placed = false, unscheduled = false;
   for (const auto& pod : pods) {
@@ -211,24 +206,24 @@ json::object DeploymentStatusOf(const json::object& md, const std::vector<json::
   else phase = status_phase.empty() ? "Pending" : std::string(status_phase);
 
   json::object out;
-  out["name"] = Str(md, {"metadata", "name"});
-  out["namespace"] = Str(md, {"metadata", "namespace"});
-  out["modelId"] = Str(md, {"spec", "model", "id"});
-  if (std::string_view served = Str(md, {"spec", "model", "servedName"}); !served.empty()) out["servedModelName"] = served;
-  std::string_view engine = Str(md, {"spec", "engine", "type"});
-  if (engine.empty()) engine = Str(md, {"status", "engine", "type"});
+  out["name"] = common::StringAt(md, {"metadata", "name"});
+  out["namespace"] = common::StringAt(md, {"metadata", "namespace"});
+  out["modelId"] = common::StringAt(md, {"spec", "model", "id"});
+  if (std::string_view served = common::StringAt(md, {"spec", "model", "servedName"}); !served.empty()) out["servedModelName"] = served;
+  std::string_view engine = common::StringAt(md, {"spec", "engine", "type"});
+  if (engine.empty()) engine = common::StringAt(md, {"status", "engine", "type"});
   if (!engine.empty()) out["engine"] = engine;
   out["mode"] = mode;
   out["phase"] = phase;
-  std::string_view provider = Str(md, {"status", "provider", "name"});
-  if (provider.empty()) provider = Str(md, {"spec", "provider", "name"});
+  std::string_view provider = common::StringAt(md, {"status", "provider", "name"});
+  if (provider.empty()) provider = common::StringAt(md, {"spec", "provider", "name"});
   out["provider"] = provider.empty() ? "unknown" : provider;
   out["replicas"] = json::object{{"desired", desired}, {"ready", ready}, {"available", available}};
   if (const auto* conditions = ArrayAt(md, {"status", "conditions"})) out["conditions"] = *conditions;
   json::array pod_list;
   for (const auto& pod : pods) pod_list.push_back(pod);
   out["pods"] = std::move(pod_list);
-  std::string_view created = Str(md, {"metadata", "creationTimestamp"});
+  std::string_view created = common::StringAt(md, {"metadata", "creationTimestamp"});
   if (!created.empty()) {
     // Kubernetes writes seconds; the wire wants milliseconds (toISOString).
     auto parsed = common::ParseRfc3339(created);
@@ -236,8 +231,8 @@ json::object DeploymentStatusOf(const json::object& md, const std::vector<json::
   } else {
     out["createdAt"] = common::FormatRfc3339Millis(std::chrono::system_clock::now());
   }
-  std::string service(Str(md, {"status", "endpoint", "service"}));
-  if (service.empty()) service = Str(md, {"metadata", "name"});
+  std::string service(common::StringAt(md, {"status", "endpoint", "service"}));
+  if (service.empty()) service = common::StringAt(md, {"metadata", "name"});
   if (auto port = IntAt(md, {"status", "endpoint", "port"}); port && *port > 0) service += ":" + std::to_string(*port);
   out["frontendService"] = service;
   for (auto key : {"prefillReplicas", "decodeReplicas"}) {
@@ -249,8 +244,8 @@ json::object DeploymentStatusOf(const json::object& md, const std::vector<json::
   }
   if (const auto* gateway = common::FindPath(md, {"status", "gateway"}); gateway != nullptr && gateway->is_object()) {
     json::object g;
-    if (auto endpoint = Str(gateway->as_object(), {"endpoint"}); !endpoint.empty()) g["endpoint"] = endpoint;
-    if (auto model = Str(gateway->as_object(), {"modelName"}); !model.empty()) g["modelName"] = model;
+    if (auto endpoint = common::StringAt(gateway->as_object(), {"endpoint"}); !endpoint.empty()) g["endpoint"] = endpoint;
+    if (auto model = common::StringAt(gateway->as_object(), {"modelName"}); !model.empty()) g["modelName"] = model;
     out["gateway"] = std::move(g);
   }
   if (const auto* image = common::FindPath(md, {"status", "image"}); image != nullptr && image->is_object()) {
@@ -265,9 +260,9 @@ json::object DeploymentStatusOf(const json::object& md, const std::vector<json::
 json::array PendingReasons(const std::vector<kube::ObjectPtr>& events) {
   json::array reasons;
   for (const auto& event : events) {
-    if (Str(*event, {"type"}) != "Warning") continue;
-    std::string_view reason = Str(*event, {"reason"});
-    std::string_view message = Str(*event, {"message"});
+    if (common::StringAt(*event, {"type"}) != "Warning") continue;
+    std::string_view reason = common::StringAt(*event, {"reason"});
+    std::string_view message = common::StringAt(*event, {"message"});
     json::object out{{"reason", reason.empty() ? "Unknown" : reason}, {"message", message}};
     bool constraint = reason == "FailedScheduling" || ContainsCaseless(message, "insufficient");
     out["isResourceConstraint"] = constraint;
@@ -292,7 +287,7 @@ std::string DefaultLogContainer(const json::object& pod) {
   if (containers == nullptr || containers->empty()) return {};
   std::vector<std::string> names;
   for (const auto& c : *containers) {
-    if (c.is_object()) names.emplace_back(Str(c.as_object(), {"name"}));
+    if (c.is_object()) names.emplace_back(common::StringAt(c.as_object(), {"name"}));
   }
   for (std::string_view preferred :
        {"main", "vllm", "model", "ray-head", "ray-worker", "inference", "worker", "server", "frontend"}) {
@@ -301,7 +296,7 @@ std::string DefaultLogContainer(const json::object& pod) {
   if (const auto* statuses = ArrayAt(pod, {"status", "containerStatuses"})) {
     for (const auto& s : *statuses) {
       if (s.is_object() && common::GetBool(s.as_object(), "ready").value_or(false)) {
-        return std::string(Str(s.as_object(), {"name"}));
+        return std::string(common::StringAt(s.as_object(), {"name"}));
       }
     }
   }
@@ -313,7 +308,7 @@ bool PodHasContainer(const json::object& pod, std::string_view container) {
     const auto* list = common::FindPath(pod, {"spec", key});
     if (list == nullptr || !list->is_array()) continue;
     for (const auto& c : list->as_array()) {
-      if (c.is_object() && Str(c.as_object(), {"name"}) == container) return true;
+      if (c.is_object() && common::StringAt(c.as_object(), {"name"}) == container) return true;
     }
   }
   return false;

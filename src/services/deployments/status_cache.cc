@@ -9,19 +9,10 @@ namespace airunway::services::deployments {
 
 namespace json = boost::json;
 
-namespace {
-
-std::string_view StringAt(const json::object& object, std::initializer_list<std::string_view> path) {
-  const auto* value = common::FindPath(object, path);
-  return value != nullptr && value->is_string() ? std::string_view(value->as_string()) : std::string_view();
-}
-
-}  // namespace
-
 json::object DeriveDeploymentStatus(const kube::Informer& pods, const json::object& deployment) {
   std::vector<json::object> pod_statuses;
-  for (const auto& pod : DiscoverPods(pods, StringAt(deployment, {"metadata", "namespace"}),
-                                      StringAt(deployment, {"metadata", "name"}))) {
+  for (const auto& pod : DiscoverPods(pods, common::StringAt(deployment, {"metadata", "namespace"}),
+                                      common::StringAt(deployment, {"metadata", "name"}))) {
     pod_statuses.push_back(PodStatusOf(*pod));
   }
   return DeploymentStatusOf(deployment, pod_statuses);
@@ -37,10 +28,10 @@ std::vector<std::shared_ptr<const StatusFragment>> DeploymentStatusCache::Fragme
   std::unordered_map<std::string_view, std::uint64_t> revisions;
   std::string key;
   for (const auto& deployment : deployments) {
-    std::string_view ns = StringAt(*deployment, {"metadata", "namespace"});
+    std::string_view ns = common::StringAt(*deployment, {"metadata", "namespace"});
     auto revision = revisions.find(ns);
     if (revision == revisions.end()) revision = revisions.emplace(ns, pods.Revision(ns)).first;
-    key.assign(ns).append("/").append(StringAt(*deployment, {"metadata", "name"}));
+    key.assign(ns).append("/").append(common::StringAt(*deployment, {"metadata", "name"}));
     Entry& entry = entries_[key];
     if (entry.fragment && entry.deployment == deployment && entry.pod_revision == revision->second) {
       ++stats_.hits;
@@ -48,7 +39,7 @@ std::vector<std::shared_ptr<const StatusFragment>> DeploymentStatusCache::Fragme
       ++stats_.misses;
       json::object status = DeriveDeploymentStatus(pods, *deployment);
       auto fragment = std::make_shared<StatusFragment>();
-      fragment->created_at = std::string(StringAt(status, {"createdAt"}));
+      fragment->created_at = std::string(common::StringAt(status, {"createdAt"}));
       fragment->json = json::serialize(status);
       entry = Entry{deployment, revision->second, std::move(fragment), 0};
     }
