@@ -13,6 +13,25 @@
 
 namespace airunway::catalog {
 
+bool IsValidModelId(std::string_view id) {
+  int segments = 0;
+  std::size_t start = 0;
+  while (true) {
+    std::size_t slash = id.find('/', start);
+    std::string_view part = id.substr(start, slash == std::string_view::npos ? id.npos : slash - start);
+    if (part.empty() || part.size() > 96 || part == "." || part == "..") return false;
+    for (char c : part) {
+      bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                c == '_' || c == '-';
+      if (!ok) return false;
+    }
+    ++segments;
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  return segments <= 2;
+}
+
 namespace {
 
 using common::ErrorCode;
@@ -37,26 +56,6 @@ bool IsNonEmptyString(const boost::json::value& value) {
   return value.is_string() && !value.get_string().empty();
 }
 
-// An id is a HuggingFace repo id ("owner/name") or a single name; each part is what the Hub
-// allows in a repo name. kaito/... ids of pre-built images follow the same shape.
-bool IsValidModelId(std::string_view id) {
-  int segments = 0;
-  std::size_t start = 0;
-  while (true) {
-    std::size_t slash = id.find('/', start);
-    std::string_view part = id.substr(start, slash == std::string_view::npos ? id.npos : slash - start);
-    if (part.empty() || part.size() > 96 || part == "." || part == "..") return false;
-    for (char c : part) {
-      bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-                c == '_' || c == '-';
-      if (!ok) return false;
-    }
-    ++segments;
-    if (slash == std::string_view::npos) break;
-    start = slash + 1;
-  }
-  return segments <= 2;
-}
 
 template <std::size_t N>
 bool OneOf(std::string_view value, const std::string_view (&set)[N]) {

@@ -45,6 +45,11 @@ class Catalog {
   boost::json::array models_;
 };
 
+// A model id as the Hub names repos: one or two '/'-separated parts ("owner/name" or "name"),
+// each 1-96 characters of letters, digits, '.', '_' or '-', and not "." or "..". Catalog
+// entries (kaito/... ids of pre-built images too) and ids sent to the Hub are checked by it.
+bool IsValidModelId(std::string_view id);
+
 // The text of models.json as compiled in.
 std::string_view EmbeddedCatalogJson();
 

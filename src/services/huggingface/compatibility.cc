@@ -11,6 +11,7 @@
 #include <unordered_set>
 
 #include "common/json.h"
+#include "services/catalog/catalog.h"
 #include "services/catalog/gpu_fit.h"
 
 namespace airunway::huggingface {
@@ -345,24 +346,6 @@ boost::json::object ToSearchResult(const boost::json::object& hub_model) {
   return result;
 }
 
-bool IsValidRepoId(std::string_view id) {
-  if (id.empty()) return false;
-  int segments = 0;
-  std::size_t start = 0;
-  while (true) {
-    std::size_t slash = id.find('/', start);
-    std::string_view part = id.substr(start, slash == std::string_view::npos ? id.npos : slash - start);
-    if (part.empty() || part.size() > 96 || part == "." || part == "..") return false;
-    for (char c : part) {
-      bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-                c == '_' || c == '-';
-      if (!ok) return false;
-    }
-    if (++segments > 2) return false;
-    if (slash == std::string_view::npos) break;
-    start = slash + 1;
-  }
-  return true;
-}
+bool IsValidRepoId(std::string_view id) { return catalog::IsValidModelId(id); }
 
 }  // namespace airunway::huggingface
